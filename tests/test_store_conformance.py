@@ -1,0 +1,288 @@
+"""The store-conformance suite: the bi-temporal contract every store must keep (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tkgmem.errors import ConflictError, NotFoundError
+from tkgmem.model import Batch, Entity, Episode, Event, EventLink, EventQuery, FactInput, FactQuery, LinkType, Span
+from tkgmem.store import Store
+from tkgmem.temporal import Basis, Granularity, Interval, as_utc
+
+
+def t(s: str) -> datetime:
+    return as_utc(s)
+
+
+def person(tenant: str, name: str, type_: str = "person") -> Entity:
+    eid = Entity.make_id(tenant, name, type_)
+    return Entity(version_id=f"{eid}_v1", lineage_id=eid, tenant=tenant, name=name, type=type_,
+                  recorded_at=t("2000-01-01"))
+
+
+def episode(tenant: str, text: str, when: str, speaker: str = "Alice", source: str = "chat") -> Episode:
+    ref = t(when)
+    return Episode(id=Episode.make_id(tenant, source, text, ref), tenant=tenant, source=source, speaker=speaker,
+                   text=text, reference_time=ref)
+
+
+def lives(subject: Entity, city: Entity, start: str | None, end: str | None = None,
+          ep: Episode | None = None) -> FactInput:
+    return FactInput(subject_id=subject.lineage_id, relation="lives_in", object_id=city.lineage_id,
+                     valid=Interval.between(start, end, Granularity.MONTH),
+                     provenance=(Span(episode_id=ep.id),) if ep else ())
+
+
+def where(store: Store, tenant: str, alice: Entity, basis: Basis) -> list[str]:
+    facts = store.facts(tenant, FactQuery(subject_id=alice.lineage_id, relation="lives_in"), basis)
+    names = []
+    for f in facts:
+        assert f.object_id is not None
+        e = store.entity(tenant, f.object_id)
+        assert e is not None
+        names.append(e.name)
+    return names
+
+
+@pytest.fixture
+def alice_story(store: Store, tenant: str) -> dict[str, Entity]:
+    """Paris from 2019 (told 2019-03); Berlin from 2022-02 (told 2023-02); late news: Munich 2021-05..2022-02
+    (told 2024-03); London from 2024-04 (told 2024-04-10)."""
+    ents = {n: person(tenant, n, "person" if n == "Alice" else "place")
+            for n in ["Alice", "Paris", "Berlin", "Munich", "London"]}
+    store.write(Batch(tenant=tenant, entities=list(ents.values())), recorded_at=t("2019-01-01"))
+    a = ents["Alice"]
+    steps = [
+        ("2019-03-01", "I live in Paris since January", lives(a, ents["Paris"], "2019-01-01")),
+        ("2023-02-01", "I moved to Berlin last February", lives(a, ents["Berlin"], "2022-02-01")),
+        ("2024-03-01", "Before Berlin I lived in Munich", lives(a, ents["Munich"], "2021-05-01", "2022-02-01")),
+        ("2024-04-10", "I just moved to London", lives(a, ents["London"], "2024-04-01")),
+    ]
+    for when, text, fact in steps:
+        ep = episode(tenant, text, when)
+        store.write(Batch(tenant=tenant, episodes=[ep],
+                          facts=[fact.model_copy(update={"provenance": (Span(episode_id=ep.id),)})]),
+                    recorded_at=t(when))
+    return ents
+
+
+def test_four_bitemporal_questions_have_distinct_answers(store: Store, tenant: str, alice_story) -> None:
+    alice = alice_story["Alice"]
+    now = where(store, tenant, alice, Basis(valid_at="2024-06-15"))
+    in_2021 = where(store, tenant, alice, Basis(valid_at="2021-08-01"))
+    believed_then = where(store, tenant, alice, Basis(valid_at="2024-01-15", as_of="2024-01-15"))
+    believed_then_about_2021 = where(store, tenant, alice, Basis(valid_at="2021-08-01", as_of="2024-01-15"))
+    assert now == ["London"]
+    assert in_2021 == ["Munich"]
+    assert believed_then == ["Berlin"]
+    assert believed_then_about_2021 == ["Paris"]
+
+
+def test_default_basis_is_now_and_latest(store: Store, tenant: str, alice_story) -> None:
+    assert where(store, tenant, alice_story["Alice"], Basis()) == ["London"]
+
+
+def test_late_arriving_older_information_goes_before_current_value(store: Store, tenant: str, alice_story) -> None:
+    alice = alice_story["Alice"]
+    facts = store.facts(tenant, FactQuery(subject_id=alice.lineage_id, relation="lives_in",
+                                          valid_overlaps=Interval()), Basis())
+    spans = {store.entity(tenant, f.object_id).name: (f.valid.start, f.valid.end) for f in facts}  # type: ignore[arg-type,union-attr]
+    assert spans["Paris"] == (t("2019-01-01"), t("2021-05-01"))
+    assert spans["Munich"] == (t("2021-05-01"), t("2022-02-01"))
+    assert spans["Berlin"] == (t("2022-02-01"), t("2024-04-01"))
+    assert spans["London"] == (t("2024-04-01"), None)
+
+
+def test_history_keeps_every_version_and_expiry_is_the_only_change(store: Store, tenant: str, alice_story) -> None:
+    alice, paris = alice_story["Alice"], alice_story["Paris"]
+    paris_fact = store.facts(tenant, FactQuery(subject_id=alice.lineage_id, object_id=paris.lineage_id),
+                             Basis(valid_at="2020-01-01", as_of="2020-01-01"))[0]
+    versions = store.history(tenant, paris_fact.lineage_id)
+    assert [(v.valid.end, v.recorded_at, v.expired_at) for v in versions] == [
+        (None, t("2019-03-01"), t("2023-02-01")),
+        (t("2022-02-01"), t("2023-02-01"), t("2024-03-01")),
+        (t("2021-05-01"), t("2024-03-01"), None),
+    ]
+    assert versions[1].supersedes == versions[0].version_id
+    assert all(v.lineage_id == paris_fact.lineage_id for v in versions)
+
+
+def test_correction_is_visible_only_from_its_recording_time(store: Store, tenant: str, alice_story) -> None:
+    alice, london = alice_story["Alice"], alice_story["London"]
+    fact = store.facts(tenant, FactQuery(subject_id=alice.lineage_id, object_id=london.lineage_id))[0]
+    store.correct_fact(tenant, fact.lineage_id, valid=Interval.between("2024-03-15", None, Granularity.DAY),
+                       recorded_at=t("2024-05-01"))
+    before = Basis(valid_at="2024-03-20", as_of="2024-04-20")
+    after = Basis(valid_at="2024-03-20", as_of="2024-05-02")
+    assert where(store, tenant, alice, before) == ["Berlin"]
+    assert where(store, tenant, alice, after) == ["London"]
+    assert where(store, tenant, alice, Basis(valid_at="2024-03-20")) == ["London"]
+    history = store.history(tenant, fact.lineage_id)
+    assert history[-1].reason == "correction" and history[-1].recorded_at == t("2024-05-01")
+
+
+def test_correction_cannot_predate_the_version_it_replaces(store: Store, tenant: str, alice_story) -> None:
+    alice, london = alice_story["Alice"], alice_story["London"]
+    fact = store.facts(tenant, FactQuery(subject_id=alice.lineage_id, object_id=london.lineage_id))[0]
+    with pytest.raises(ConflictError):
+        store.correct_fact(tenant, fact.lineage_id, valid=Interval.between("2024-03-01", None),
+                           recorded_at=t("2020-01-01"))
+
+
+def test_retraction_expires_without_successor(store: Store, tenant: str, alice_story) -> None:
+    alice, london = alice_story["Alice"], alice_story["London"]
+    fact = store.facts(tenant, FactQuery(subject_id=alice.lineage_id, object_id=london.lineage_id))[0]
+    store.retract(tenant, fact.lineage_id, recorded_at=t("2024-05-01"))
+    assert where(store, tenant, alice, Basis(valid_at="2024-06-15")) == []
+    assert where(store, tenant, alice, Basis(valid_at="2024-06-15", as_of="2024-04-30")) == ["London"]
+    assert [v.expired_at for v in store.history(tenant, fact.lineage_id)] == [t("2024-05-01")]
+    with pytest.raises(NotFoundError):
+        store.retract(tenant, fact.lineage_id)
+
+
+def test_contradiction_touches_only_same_subject_and_relation(store: Store, tenant: str) -> None:
+    alice, bob = person(tenant, "Alice"), person(tenant, "Bob")
+    paris, rome, acme = (person(tenant, n, "place") for n in ("Paris", "Rome", "Acme"))
+    store.write(Batch(tenant=tenant, entities=[alice, bob, paris, rome, acme]), recorded_at=t("2020-01-01"))
+    store.write(Batch(tenant=tenant, facts=[
+        lives(alice, paris, "2020-01-01"), lives(bob, paris, "2020-01-01"),
+        FactInput(subject_id=alice.lineage_id, relation="works_at", object_id=acme.lineage_id,
+                  valid=Interval.since("2020-01-01")),
+        FactInput(subject_id=alice.lineage_id, relation="likes", object_id=paris.lineage_id,
+                  valid=Interval.since("2020-01-01")),
+    ]), recorded_at=t("2020-02-01"))
+    store.write(Batch(tenant=tenant, facts=[lives(alice, rome, "2021-01-01")]), recorded_at=t("2021-02-01"))
+    now = Basis(valid_at="2022-01-01")
+    assert where(store, tenant, alice, now) == ["Rome"]
+    assert where(store, tenant, bob, now) == ["Paris"]
+    alice_rel = {f.relation for f in store.facts(tenant, FactQuery(subject_id=alice.lineage_id), now)}
+    assert alice_rel == {"lives_in", "works_at", "likes"}
+    # multi-valued relations accumulate instead of replacing each other
+    store.write(Batch(tenant=tenant, facts=[FactInput(subject_id=alice.lineage_id, relation="likes",
+                                                      object_id=rome.lineage_id, valid=Interval.since("2021-06-01"))]),
+                recorded_at=t("2021-07-01"))
+    liked = store.facts(tenant, FactQuery(subject_id=alice.lineage_id, relation="likes"), now)
+    assert len(liked) == 2
+
+
+def test_same_value_said_again_is_one_fact(store: Store, tenant: str) -> None:
+    alice, paris = person(tenant, "Alice"), person(tenant, "Paris", "place")
+    store.write(Batch(tenant=tenant, entities=[alice, paris]), recorded_at=t("2020-01-01"))
+    store.write(Batch(tenant=tenant, facts=[lives(alice, paris, "2020-01-01")]), recorded_at=t("2020-02-01"))
+    report = store.write(Batch(tenant=tenant, facts=[lives(alice, paris, "2020-06-01")]), recorded_at=t("2020-07-01"))
+    assert report.facts_added == 0 and report.facts_unchanged == 1
+    # an earlier start for the same value widens the interval as a new version of the same lineage
+    store.write(Batch(tenant=tenant, facts=[lives(alice, paris, "2019-06-01")]), recorded_at=t("2020-08-01"))
+    facts = store.facts(tenant, FactQuery(subject_id=alice.lineage_id), Basis(valid_at="2019-07-01"))
+    assert len(facts) == 1 and facts[0].valid.start == t("2019-06-01")
+    assert len(store.history(tenant, facts[0].lineage_id)) == 2
+
+
+def test_reingest_is_a_noop(store: Store, tenant: str) -> None:
+    alice, paris = person(tenant, "Alice"), person(tenant, "Paris", "place")
+    ep = episode(tenant, "I live in Paris", "2020-01-01")
+    batch = Batch(tenant=tenant, episodes=[ep], entities=[alice, paris], facts=[lives(alice, paris, "2020-01-01", ep=ep)])
+    first = store.write(batch, recorded_at=t("2020-01-02"))
+    before = store.stats(tenant)
+    second = store.write(batch, recorded_at=t("2020-01-03"))
+    assert first.episodes_added == 1 and second.episodes_added == 0 and second.episodes_skipped == 1
+    assert store.stats(tenant) == before
+
+
+def test_erase_deletes_episode_and_what_only_it_supports(store: Store, tenant: str) -> None:
+    alice, paris, rome = person(tenant, "Alice"), person(tenant, "Paris", "place"), person(tenant, "Rome", "place")
+    e1, e2 = episode(tenant, "I live in Paris", "2020-01-01"), episode(tenant, "I like Rome", "2020-01-02")
+    store.write(Batch(tenant=tenant, episodes=[e1, e2], entities=[alice, paris, rome], facts=[
+        lives(alice, paris, "2020-01-01", ep=e1),
+        FactInput(subject_id=alice.lineage_id, relation="likes", object_id=rome.lineage_id,
+                  provenance=(Span(episode_id=e2.id),)),
+    ]), recorded_at=t("2020-01-03"))
+    report = store.erase(tenant, episode_ids=[e1.id], actor="dpo@example.com", reason="GDPR request 42")
+    assert report.episodes == 1 and report.versions == 1
+    assert store.episodes(tenant, [e1.id, e2.id]) == [store.episodes(tenant, [e2.id])[0]]
+    assert store.search_text(tenant, "Paris") == []
+    assert {f.relation for f in store.facts(tenant, FactQuery(subject_id=alice.lineage_id),
+                                             Basis(valid_at="2020-06-01"))} == {"likes"}
+    log = store.audit_log(tenant)
+    assert log[-1]["action"] == "erase" and log[-1]["reason"] == "GDPR request 42"
+    assert "Paris" not in str(log)
+
+
+def test_erase_entity(store: Store, tenant: str) -> None:
+    alice, paris = person(tenant, "Alice"), person(tenant, "Paris", "place")
+    store.write(Batch(tenant=tenant, entities=[alice, paris], facts=[lives(alice, paris, "2020-01-01")]),
+                recorded_at=t("2020-01-03"))
+    store.erase(tenant, entity_id=alice.lineage_id, actor="admin", reason="right to be forgotten")
+    assert store.entity(tenant, alice.lineage_id) is None
+    assert store.find_entities(tenant, "alice") == []
+    assert store.facts(tenant, FactQuery(object_id=paris.lineage_id), Basis(valid_at="2021-01-01")) == []
+
+
+def test_timeline_diff_and_changes_since(store: Store, tenant: str, alice_story) -> None:
+    alice = alice_story["Alice"]
+    line = store.timeline(tenant, alice.lineage_id)
+    assert [store.entity(tenant, i.item.object_id).name for i in line] == ["Paris", "Munich", "Berlin", "London"]  # type: ignore[union-attr]
+    old = store.timeline(tenant, alice.lineage_id, Basis(as_of="2024-01-15"))
+    assert len(old) == 2
+    diff = store.diff(tenant, Basis(valid_at="2024-06-01", as_of="2024-01-15"), Basis(valid_at="2024-06-01"))
+    assert len(diff.changed) == 0 and len(diff.added) == 1 and len(diff.removed) == 1
+    changes = store.changes_since(tenant, t("2024-03-01"))
+    assert {c.action for c in changes} == {"recorded", "expired"}
+    assert all(c.at >= t("2024-03-01") for c in changes)
+    assert changes == sorted(changes, key=lambda c: c.at)
+
+
+def test_entities_by_name_and_versioned_attributes(store: Store, tenant: str) -> None:
+    alice = person(tenant, "Alice")
+    store.write(Batch(tenant=tenant, entities=[alice]), recorded_at=t("2020-01-01"))
+    renamed = alice.model_copy(update={"aliases": ("Ally",), "attributes": {"age": 30}})
+    store.write(Batch(tenant=tenant, entities=[renamed]), recorded_at=t("2021-01-01"))
+    assert [e.lineage_id for e in store.find_entities(tenant, "ALLY")] == [alice.lineage_id]
+    assert store.entity(tenant, alice.lineage_id, Basis(as_of="2020-06-01")).attributes == {}  # type: ignore[union-attr]
+    assert store.entity(tenant, alice.lineage_id).attributes == {"age": 30}  # type: ignore[union-attr]
+    assert len(store.history(tenant, alice.lineage_id)) == 2
+
+
+def test_events_links_and_participants(store: Store, tenant: str) -> None:
+    alice = person(tenant, "Alice")
+    ep = episode(tenant, "I went to the support group yesterday", "2023-05-08")
+    ev1 = Event(version_id="v_e1", lineage_id="ev_1", tenant=tenant, predicate="go", summary="support group",
+                participants=({"entity_id": alice.lineage_id, "role": "agent"},),  # type: ignore[arg-type]
+                valid=Interval.granule("2023-05-07", Granularity.DAY), recorded_at=t("2023-05-08"),
+                provenance=(Span(episode_id=ep.id, start=0, end=10),))
+    ev2 = ev1.model_copy(update={"version_id": "v_e2", "lineage_id": "ev_2", "predicate": "feel",
+                                 "valid": Interval.granule("2023-05-08", Granularity.DAY)})
+    store.write(Batch(tenant=tenant, episodes=[ep], entities=[alice], events=[ev1, ev2],
+                      links=[EventLink(tenant=tenant, source_id="ev_1", target_id="ev_2", type=LinkType.CAUSE)]),
+                recorded_at=t("2023-05-08"))
+    found = store.events(tenant, EventQuery(participant_id=alice.lineage_id))
+    assert [e.predicate for e in found] == ["go", "feel"]
+    assert found[0].provenance[0].start == 0
+    during = store.events(tenant, EventQuery(valid_overlaps=Interval.granule("2023-05-07", Granularity.DAY)))
+    assert [e.lineage_id for e in during] == ["ev_1"]
+    assert [lk.type for lk in store.event_links(tenant, ["ev_2"])] == [LinkType.CAUSE]
+
+
+def test_search_text_and_vector(store: Store, tenant: str) -> None:
+    e1, e2 = episode(tenant, "We adopted a puppy named Rex", "2023-01-01"), episode(tenant, "Work was busy", "2023-01-02")
+    store.write(Batch(tenant=tenant, episodes=[e1, e2], embeddings={e1.id: [1.0, 0.0, 0.0], e2.id: [0.0, 1.0, 0.0]}),
+                recorded_at=t("2023-01-03"))
+    assert [h.episode_id for h in store.search_text(tenant, "puppy?")] == [e1.id]
+    assert [h.episode_id for h in store.search_vector(tenant, [0.1, 0.9, 0.0], k=1)] == [e2.id]
+    assert store.search_text(tenant, "  ") == []
+
+
+def test_tenants_are_isolated(store: Store, tenant: str, alice_story) -> None:
+    other = tenant + "_other"
+    assert store.stats(other).facts == 0
+    assert store.find_entities(other, "Alice") == []
+    assert store.history(other, store.find_entities(tenant, "Alice")[0].lineage_id) == []
+    assert store.search_text(other, "Paris") == []
+
+
+def test_stats_counts(store: Store, tenant: str, alice_story) -> None:
+    s = store.stats(tenant)
+    assert (s.episodes, s.entities, s.facts) == (4, 5, 4)
+    assert s.expired_versions == s.versions - 9

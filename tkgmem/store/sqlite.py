@@ -1,0 +1,639 @@
+"""The embedded store: one SQLite file in WAL mode, one transaction per batch.
+
+Versions of entities, facts and events share one table; a version's JSON body is written once and
+never changed, only its `expired_at` column is ever set. FTS5 indexes episode text; embeddings are
+float32 blobs searched by brute force in numpy (cached per tenant until the next write).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tkgmem.errors import ConfigError, NotFoundError, StoreError
+from tkgmem.model import (
+    Batch,
+    Change,
+    Diff,
+    Entity,
+    Episode,
+    EraseReport,
+    Event,
+    EventLink,
+    EventQuery,
+    Fact,
+    FactInput,
+    FactQuery,
+    SearchHit,
+    Span,
+    Stats,
+    TimelineItem,
+    WriteReport,
+    normalize_name,
+    stable_id,
+)
+from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
+from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
+from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
+from tkgmem.store.views import changes_from, diff_versions, timeline_items
+from tkgmem.temporal import Basis, Interval, ResolvedBasis, utcnow
+
+AnyVersion = Entity | Fact | Event
+_KIND = {"entity": Entity, "fact": Fact, "event": Event}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_us(t: datetime | None) -> int | None:
+    if t is None:
+        return None
+    delta = t - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(us: int | None) -> datetime | None:
+    if us is None:
+        return None
+    from datetime import timedelta
+
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def _tx_clause(as_of: datetime | None, params: list[Any]) -> str:
+    if as_of is None:
+        return "expired_at IS NULL"
+    params.extend([to_us(as_of), to_us(as_of)])
+    return "recorded_at <= ? AND (expired_at IS NULL OR expired_at > ?)"
+
+
+def _valid_clause(basis: ResolvedBasis, window: Interval | None, params: list[Any]) -> str:
+    if window is None:
+        params.extend([to_us(basis.valid_at), to_us(basis.valid_at)])
+        return "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to > ?)"
+    clauses = []
+    if window.end is not None:
+        clauses.append("(valid_from IS NULL OR valid_from < ?)")
+        params.append(to_us(window.end))
+    if window.start is not None:
+        clauses.append("(valid_to IS NULL OR valid_to > ?)")
+        params.append(to_us(window.start))
+    return " AND ".join(clauses) or "1"
+
+
+def _fts_query(text: str) -> str:
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if len(w) > 1]
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+class SQLiteStore:
+    """`sqlite:///path/to/memory.db` (`sqlite:///:memory:` for a private in-memory store)."""
+
+    def __init__(self, url: str, relations: RelationRegistry = DEFAULT_RELATIONS) -> None:
+        if not url.startswith("sqlite://"):
+            raise ConfigError(f"not a SQLite store URL: {url!r}; use sqlite:///path/to/memory.db")
+        path = url.removeprefix("sqlite://").removeprefix("/") or ":memory:"
+        self.url = url
+        self.path = path
+        self.relations = relations
+        self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None
+        self._write_lock = threading.Lock()
+        self._vectors: dict[str, tuple[int, list[str], np.ndarray]] = {}
+        self._rev = 0
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    # -- connections ----------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
+        conn.execute("PRAGMA busy_timeout = 60000")
+        if self.path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_size = -65536")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self.path == ":memory:":  # one shared connection, or each thread would see its own database
+            if self._shared is None:
+                self._shared = self._connect()
+            return self._shared
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            self._rev += 1
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: several statements see one snapshot, so a read is never torn."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def migrate(self) -> int:
+        with self._write_lock:
+            conn = self.conn
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.url} has schema version {current}, newer than this tkgmem ({SCHEMA_VERSION}); "
+                    "upgrade tkgmem"
+                )
+            for number, ddl in enumerate(MIGRATIONS[current:], start=current + 1):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in ddl.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {number}")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        return SCHEMA_VERSION
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+
+    # -- decoding -------------------------------------------------------------------------------
+    def _version(self, kind: str, body: str, expired_at: int | None, conn: sqlite3.Connection) -> AnyVersion:
+        cls = _KIND[kind]
+        v = cls.model_validate_json(body)
+        return v.model_copy(update={"expired_at": from_us(expired_at)})
+
+    def _versions(self, rows: Iterable[sqlite3.Row | tuple[Any, ...]], conn: sqlite3.Connection) -> list[Any]:
+        items = [self._version(r[0], r[1], r[2], conn) for r in rows]
+        return self._with_provenance(items, conn)
+
+    def _with_provenance(self, items: list[Any], conn: sqlite3.Connection) -> list[Any]:
+        if not items:
+            return items
+        lineages = sorted({i.lineage_id for i in items})
+        spans: dict[str, list[Span]] = {}
+        for chunk in _chunks(lineages, 500):
+            marks = ",".join("?" * len(chunk))
+            for lid, ep, s, e in conn.execute(
+                f"SELECT lineage_id, episode_id, span_start, span_end FROM provenance "
+                f"WHERE tenant = ? AND lineage_id IN ({marks})",
+                [items[0].tenant, *chunk],
+            ):
+                spans.setdefault(lid, []).append(
+                    Span(episode_id=ep, start=None if s < 0 else s, end=None if e < 0 else e)
+                )
+        return [i.model_copy(update={"provenance": tuple(spans.get(i.lineage_id, ()))}) for i in items]
+
+    def _select(self, conn: sqlite3.Connection, where: str, params: Sequence[Any], order: str = "",
+                limit: int | None = None) -> list[Any]:
+        sql = f"SELECT kind, body, expired_at FROM versions WHERE {where} {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._versions(conn.execute(sql, params).fetchall(), conn)
+
+    # -- writes ---------------------------------------------------------------------------------
+    def write(self, batch: Batch, *, recorded_at: datetime | None = None) -> WriteReport:
+        at = recorded_at or utcnow()
+        tenant = batch.tenant
+        report = WriteReport()
+        with self._write() as conn:
+            known = self._known(conn, tenant, [e.id for e in batch.episodes])
+            fresh = [e for e in batch.episodes if e.id not in known]
+            report.episodes_skipped = len(batch.episodes) - len(fresh)
+            report.episodes_added = len(fresh)
+            self._insert_episodes(conn, tenant, fresh, at, batch.embeddings)
+
+            def new(item: Any) -> bool:
+                spans = item.provenance
+                return not spans or any(s.episode_id not in known for s in spans)
+
+            for entity in (e for e in batch.entities if new(e)):
+                current = self._current(conn, tenant, entity.lineage_id)
+                sub = plan_entity(current, entity.model_copy(update={"tenant": tenant}), at)  # type: ignore[arg-type]
+                report.entities_added += 1 if current is None else 0
+                self._apply(conn, tenant, sub)
+            facts = [f for f in batch.facts if new(f)]
+            if facts:
+                planner = FactPlanner(tenant, self._current_facts(conn, tenant, facts), self.relations, at)
+                for fi in facts:
+                    planner.add(fi)
+                report.facts_added += sum(1 for v in planner.plan.insert if v.supersedes is None)
+                report.facts_unchanged += planner.plan.unchanged
+                report.versions_expired += len(planner.plan.expire)
+                self._apply(conn, tenant, planner.plan)
+            for event in (e for e in batch.events if new(e)):
+                current = self._current(conn, tenant, event.lineage_id)
+                sub = plan_event(current, event.model_copy(update={"tenant": tenant}), at)  # type: ignore[arg-type]
+                report.events_added += 1 if current is None else 0
+                report.versions_expired += len(sub.expire)
+                self._apply(conn, tenant, sub)
+            conn.executemany(
+                "INSERT OR IGNORE INTO links VALUES (?, ?, ?, ?, ?, ?)",
+                [(tenant, lk.source_id, lk.target_id, lk.type.value, to_us(lk.recorded_at or at), lk.episode_id)
+                 for lk in batch.links if lk.episode_id is None or lk.episode_id not in known],
+            )
+        return report
+
+    def _insert_episodes(self, conn: sqlite3.Connection, tenant: str, episodes: list[Episode], at: datetime,
+                         embeddings: dict[str, list[float]]) -> None:
+        for ep in episodes:
+            cur = conn.execute(
+                "INSERT INTO episodes (tenant, id, kind, source, session, speaker, addressee, text, reference_time,"
+                " seq, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (tenant, ep.id, ep.kind.value, ep.source, ep.session, ep.speaker, ep.addressee, ep.text,
+                 to_us(ep.reference_time), ep.seq, json.dumps(ep.metadata, default=str),
+                 to_us(ep.recorded_at or at)),
+            )
+            conn.execute(
+                "INSERT INTO episodes_fts (rowid, text, speaker) VALUES (?, ?, ?)",
+                (cur.lastrowid, ep.text, ep.speaker or ""),
+            )
+        conn.executemany(
+            "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+            [(tenant, ep.id, np.asarray(embeddings[ep.id], dtype=np.float32).tobytes())
+             for ep in episodes if ep.id in embeddings],
+        )
+
+    def _apply(self, conn: sqlite3.Connection, tenant: str, plan: Plan) -> None:
+        conn.executemany(
+            "UPDATE versions SET expired_at = ? WHERE version_id = ? AND tenant = ? AND expired_at IS NULL",
+            [(to_us(t), vid, tenant) for vid, t in plan.expire.items()],
+        )
+        rows, names, parts, prov = [], [], [], []
+        for v in plan.insert:
+            rows.append((
+                v.version_id, v.lineage_id, tenant, v.kind, to_us(v.valid.start), to_us(v.valid.end),
+                to_us(v.recorded_at), to_us(v.expired_at),
+                getattr(v, "subject_id", None), getattr(v, "relation", None), getattr(v, "object_id", None),
+                getattr(v, "name", None), getattr(v, "predicate", None),
+                v.model_copy(update={"provenance": (), "expired_at": None}).model_dump_json(),
+            ))
+            if isinstance(v, Entity):
+                names.extend((tenant, normalize_name(n), v.lineage_id) for n in (v.name, *v.aliases))
+            if isinstance(v, Event):
+                parts.extend((tenant, p.entity_id, v.version_id, p.role) for p in v.participants)
+            prov.extend((tenant, v.lineage_id, s.episode_id, _i(s.start), _i(s.end)) for s in v.provenance)
+        prov.extend((tenant, lid, s.episode_id, _i(s.start), _i(s.end)) for lid, s in plan.provenance)
+        conn.executemany(f"INSERT OR IGNORE INTO versions VALUES ({','.join('?' * 14)})", rows)
+        conn.executemany("INSERT OR IGNORE INTO names VALUES (?, ?, ?)", names)
+        conn.executemany("INSERT OR IGNORE INTO participants VALUES (?, ?, ?, ?)", parts)
+        conn.executemany("INSERT OR IGNORE INTO provenance VALUES (?, ?, ?, ?, ?)", prov)
+
+    def _current(self, conn: sqlite3.Connection, tenant: str, lineage_id: str) -> AnyVersion | None:
+        found = self._select(conn, "tenant = ? AND lineage_id = ? AND expired_at IS NULL", [tenant, lineage_id])
+        return found[0] if found else None
+
+    def _current_facts(self, conn: sqlite3.Connection, tenant: str, facts: list[FactInput]) -> list[Fact]:
+        keys = {(f.subject_id, self.relations.canonical(f.relation)) for f in facts}
+        out: list[Fact] = []
+        for subject, relation in keys:
+            out.extend(self._select(
+                conn,
+                "tenant = ? AND subject_id = ? AND relation = ? AND kind = 'fact' AND expired_at IS NULL",
+                [tenant, subject, relation],
+            ))
+        return out
+
+    def _known(self, conn: sqlite3.Connection, tenant: str, ids: Sequence[str]) -> set[str]:
+        known: set[str] = set()
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            known.update(r[0] for r in conn.execute(
+                f"SELECT id FROM episodes WHERE tenant = ? AND id IN ({marks})", [tenant, *chunk]))
+        return known
+
+    def correct_fact(self, tenant: str, lineage_id: str, *, valid: Interval | None = None,
+                     value: FactInput | None = None, recorded_at: datetime | None = None,
+                     reason: str = "correction") -> Fact:
+        at = recorded_at or utcnow()
+        with self._write() as conn:
+            old = self._current(conn, tenant, lineage_id)
+            if not isinstance(old, Fact):
+                raise NotFoundError(f"no current fact {lineage_id!r} in tenant {tenant!r}; check the id with history")
+            planner = FactPlanner(tenant, self._current_facts(conn, tenant, [_as_input(old)]), self.relations, at)
+            new = planner.correct(old, valid=valid, fi=value, reason=reason)
+            self._apply(conn, tenant, planner.plan)
+            self._audit(conn, tenant, "api", "correct", reason, {"lineage_id": lineage_id})
+        return new
+
+    def retract(self, tenant: str, lineage_id: str, *, recorded_at: datetime | None = None,
+                reason: str = "retraction") -> Fact:
+        at = recorded_at or utcnow()
+        with self._write() as conn:
+            old = self._current(conn, tenant, lineage_id)
+            if old is None:
+                raise NotFoundError(f"nothing current with id {lineage_id!r} in tenant {tenant!r} to retract")
+            plan = Plan()
+            plan.expire_version(old, at)
+            self._apply(conn, tenant, plan)
+            self._audit(conn, tenant, "api", "retract", reason, {"lineage_id": lineage_id})
+        return old.model_copy(update={"expired_at": at})  # type: ignore[return-value]
+
+    def erase(self, tenant: str, *, actor: str, reason: str, episode_ids: Sequence[str] = (),
+              entity_id: str | None = None) -> EraseReport:
+        if not reason.strip() or not actor.strip():
+            raise ConfigError("erase needs an actor and a reason; they go to the audit log")
+        with self._write() as conn:
+            lineages: set[str] = set()
+            episodes = 0
+            for ep in episode_ids:
+                row = conn.execute("SELECT rowid, text, speaker FROM episodes WHERE tenant = ? AND id = ?",
+                                   (tenant, ep)).fetchone()
+                if row is None:
+                    continue
+                episodes += 1
+                conn.execute("INSERT INTO episodes_fts (episodes_fts, rowid, text, speaker) VALUES "
+                             "('delete', ?, ?, ?)", (row[0], row[1], row[2] or ""))
+                conn.execute("DELETE FROM episodes WHERE rowid = ?", (row[0],))
+                conn.execute("DELETE FROM embeddings WHERE tenant = ? AND episode_id = ?", (tenant, ep))
+                supported = {r[0] for r in conn.execute(
+                    "SELECT lineage_id FROM provenance WHERE tenant = ? AND episode_id = ?", (tenant, ep))}
+                conn.execute("DELETE FROM provenance WHERE tenant = ? AND episode_id = ?", (tenant, ep))
+                for lid in supported:
+                    if conn.execute("SELECT 1 FROM provenance WHERE tenant = ? AND lineage_id = ? LIMIT 1",
+                                    (tenant, lid)).fetchone() is None:
+                        lineages.add(lid)
+            if entity_id is not None:
+                lineages.add(entity_id)
+                lineages.update(r[0] for r in conn.execute(
+                    "SELECT DISTINCT lineage_id FROM versions WHERE tenant = ? AND (subject_id = ? OR object_id = ?)",
+                    (tenant, entity_id, entity_id)))
+                lineages.update(r[0] for r in conn.execute(
+                    "SELECT DISTINCT v.lineage_id FROM participants p JOIN versions v ON v.version_id = p.version_id"
+                    " WHERE p.tenant = ? AND p.entity_id = ?", (tenant, entity_id)))
+                conn.execute("DELETE FROM names WHERE tenant = ? AND entity_id = ?", (tenant, entity_id))
+            versions = 0
+            for lid in lineages:
+                vids = [r[0] for r in conn.execute(
+                    "SELECT version_id FROM versions WHERE tenant = ? AND lineage_id = ?", (tenant, lid))]
+                versions += len(vids)
+                conn.executemany("DELETE FROM participants WHERE version_id = ?", [(v,) for v in vids])
+                conn.execute("DELETE FROM versions WHERE tenant = ? AND lineage_id = ?", (tenant, lid))
+                conn.execute("DELETE FROM provenance WHERE tenant = ? AND lineage_id = ?", (tenant, lid))
+                conn.execute("DELETE FROM links WHERE tenant = ? AND (source_id = ? OR target_id = ?)",
+                             (tenant, lid, lid))
+            audit_id = self._audit(conn, tenant, actor, "erase", reason,
+                                   {"episodes": episodes, "versions": versions, "entity": entity_id is not None})
+        self._vectors.pop(tenant, None)
+        return EraseReport(episodes=episodes, versions=versions, audit_id=audit_id)
+
+    def _audit(self, conn: sqlite3.Connection, tenant: str, actor: str, action: str, reason: str,
+               details: dict[str, object]) -> str:
+        now = utcnow()
+        audit_id = stable_id("au", tenant, actor, action, now.isoformat(), json.dumps(details, sort_keys=True))
+        conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (audit_id, tenant, to_us(now), actor, action, reason, json.dumps(details, sort_keys=True)))
+        return audit_id
+
+    def save_checkpoint(self, tenant: str, job_id: str, state: dict[str, object]) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)",
+                         (tenant, job_id, json.dumps(state, default=str), to_us(utcnow())))
+
+    def load_checkpoint(self, tenant: str, job_id: str) -> dict[str, object] | None:
+        row = self.conn.execute("SELECT state FROM checkpoints WHERE tenant = ? AND job_id = ?",
+                                (tenant, job_id)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    # -- reads ----------------------------------------------------------------------------------
+    def known_episodes(self, tenant: str, ids: Iterable[str]) -> set[str]:
+        with self._read() as conn:
+            return self._known(conn, tenant, list(ids))
+
+    def episodes(self, tenant: str, ids: Sequence[str]) -> list[Episode]:
+        out: dict[str, Episode] = {}
+        with self._read() as conn:
+            for chunk in _chunks(list(ids), 500):
+                marks = ",".join("?" * len(chunk))
+                for r in conn.execute(
+                    "SELECT id, kind, source, session, speaker, addressee, text, reference_time, seq, metadata,"
+                    f" recorded_at FROM episodes WHERE tenant = ? AND id IN ({marks})", [tenant, *chunk]):
+                    out[r[0]] = Episode(
+                        id=r[0], tenant=tenant, kind=r[1], source=r[2], session=r[3], speaker=r[4], addressee=r[5],
+                        text=r[6], reference_time=from_us(r[7]), seq=r[8], metadata=json.loads(r[9]),
+                        recorded_at=from_us(r[10]),
+                    )
+        return [out[i] for i in ids if i in out]
+
+    def entity(self, tenant: str, entity_id: str, basis: Basis = Basis()) -> Entity | None:
+        params: list[Any] = [tenant, entity_id]
+        tx = _tx_clause(basis.as_of, params)
+        with self._read() as conn:
+            found = self._select(conn, f"tenant = ? AND lineage_id = ? AND kind = 'entity' AND {tx}", params)
+        return found[0] if found else None
+
+    def find_entities(self, tenant: str, name: str | None = None, *, type: str | None = None,
+                      basis: Basis = Basis(), limit: int = 50) -> list[Entity]:
+        params: list[Any] = [tenant]
+        where = "tenant = ? AND kind = 'entity'"
+        if name is not None:
+            where += " AND lineage_id IN (SELECT entity_id FROM names WHERE tenant = ? AND name = ?)"
+            params += [tenant, normalize_name(name)]
+        where += " AND " + _tx_clause(basis.as_of, params)
+        with self._read() as conn:
+            found: list[Entity] = self._select(conn, where, params, "ORDER BY name", limit)
+        return [e for e in found if type is None or e.type == type]
+
+    def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
+        rb = basis.resolved()
+        params: list[Any] = [tenant]
+        where = ["tenant = ? AND kind = 'fact'"]
+        for column, value in (("subject_id", query.subject_id), ("object_id", query.object_id),
+                              ("relation", query.relation and self.relations.canonical(query.relation))):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if query.entity_id is not None:
+            where.append("(subject_id = ? OR object_id = ?)")
+            params += [query.entity_id, query.entity_id]
+        if query.relations:
+            where.append(f"relation IN ({','.join('?' * len(query.relations))})")
+            params += [self.relations.canonical(r) for r in query.relations]
+        where.append(_tx_clause(rb.as_of, params))
+        where.append(_valid_clause(rb, query.valid_overlaps, params))
+        with self._read() as conn:
+            return self._select(conn, " AND ".join(where), params,
+                                "ORDER BY valid_from IS NOT NULL, valid_from, recorded_at", query.limit)
+
+    def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
+        rb = basis.resolved()
+        params: list[Any] = [tenant]
+        where = ["tenant = ? AND kind = 'event'"]
+        if query.participant_id is not None:
+            where.append("version_id IN (SELECT version_id FROM participants WHERE tenant = ? AND entity_id = ?)")
+            params += [tenant, query.participant_id]
+        if query.predicate is not None:
+            where.append("predicate = ?")
+            params.append(query.predicate)
+        where.append(_tx_clause(rb.as_of, params))
+        window = query.valid_overlaps or Interval()
+        where.append(_valid_clause(rb, window, params))
+        with self._read() as conn:
+            found: list[Event] = self._select(conn, " AND ".join(where), params,
+                                              "ORDER BY valid_from IS NOT NULL, valid_from, recorded_at")
+        if query.modalities:
+            found = [e for e in found if e.modality in query.modalities]
+        return found[: query.limit] if query.limit else found
+
+    def event_links(self, tenant: str, event_ids: Sequence[str]) -> list[EventLink]:
+        out: list[EventLink] = []
+        with self._read() as conn:
+            for chunk in _chunks(list(event_ids), 400):
+                marks = ",".join("?" * len(chunk))
+                for r in conn.execute(
+                    f"SELECT source_id, target_id, type, recorded_at, episode_id FROM links WHERE tenant = ? AND "
+                    f"(source_id IN ({marks}) OR target_id IN ({marks}))", [tenant, *chunk, *chunk]):
+                    out.append(EventLink(tenant=tenant, source_id=r[0], target_id=r[1], type=r[2],
+                                         recorded_at=from_us(r[3]), episode_id=r[4]))
+        return list(dict.fromkeys(out))
+
+    def history(self, tenant: str, lineage_id: str) -> list[AnyVersion]:
+        with self._read() as conn:
+            return self._select(conn, "tenant = ? AND lineage_id = ?", [tenant, lineage_id],
+                                "ORDER BY recorded_at, rowid")
+
+    def timeline(self, tenant: str, entity_id: str, basis: Basis = Basis(),
+                 window: Interval | None = None) -> list[TimelineItem]:
+        rb = basis.resolved()
+        window = window or Interval()
+        with self._read():
+            facts = self.facts(tenant, FactQuery(entity_id=entity_id, valid_overlaps=window), rb_basis(rb))
+            events = self.events(tenant, EventQuery(participant_id=entity_id, valid_overlaps=window), rb_basis(rb))
+        return timeline_items([*facts, *events])
+
+    def _visible(self, conn: sqlite3.Connection, tenant: str, rb: ResolvedBasis) -> list[AnyVersion]:
+        params: list[Any] = [tenant]
+        tx = _tx_clause(rb.as_of, params)
+        valid = _valid_clause(rb, None, params)
+        return self._select(conn, f"tenant = ? AND {tx} AND {valid}", params)
+
+    def diff(self, tenant: str, source: Basis, target: Basis) -> Diff:
+        a, b = source.resolved(), target.resolved()
+        with self._read() as conn:
+            return diff_versions(a, self._visible(conn, tenant, a), b, self._visible(conn, tenant, b))
+
+    def changes_since(self, tenant: str, since: datetime, limit: int = 1000) -> list[Change]:
+        t = to_us(since)
+        with self._read() as conn:
+            found = self._select(conn, "tenant = ? AND (recorded_at >= ? OR expired_at >= ?)", [tenant, t, t])
+        return changes_from(found, since)[:limit]
+
+    def search_text(self, tenant: str, text: str, k: int = 10) -> list[SearchHit]:
+        query = _fts_query(text)
+        if not query:
+            return []
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT e.id, bm25(episodes_fts) AS score FROM episodes_fts JOIN episodes e ON e.rowid = "
+                "episodes_fts.rowid WHERE episodes_fts MATCH ? AND e.tenant = ? ORDER BY score LIMIT ?",
+                (query, tenant, k)).fetchall()
+        return [SearchHit(episode_id=r[0], score=-float(r[1])) for r in rows]
+
+    def search_vector(self, tenant: str, vector: Sequence[float], k: int = 10) -> list[SearchHit]:
+        ids, matrix = self._matrix(tenant)
+        if not ids:
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
+        scores = matrix @ q
+        top = np.argpartition(-scores, min(k, len(ids) - 1))[:k] if len(ids) > k else np.arange(len(ids))
+        top = top[np.argsort(-scores[top])]
+        return [SearchHit(episode_id=ids[i], score=float(scores[i])) for i in top]
+
+    def _matrix(self, tenant: str) -> tuple[list[str], np.ndarray]:
+        cached = self._vectors.get(tenant)
+        rev = self._data_rev()
+        if cached is not None and cached[0] == rev:
+            return cached[1], cached[2]
+        with self._read() as conn:
+            rows = conn.execute("SELECT episode_id, vector FROM embeddings WHERE tenant = ?", (tenant,)).fetchall()
+        ids = [r[0] for r in rows]
+        if not rows:
+            matrix = np.zeros((0, 0), dtype=np.float32)
+        else:
+            matrix = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        self._vectors[tenant] = (rev, ids, matrix)
+        return ids, matrix
+
+    def _data_rev(self) -> int:
+        # data_version changes when another connection (or process) commits; _rev counts our own commits.
+        return self._rev * 1_000_003 + self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def stats(self, tenant: str) -> Stats:
+        with self._read() as conn:
+            episodes = conn.execute("SELECT count(*) FROM episodes WHERE tenant = ?", (tenant,)).fetchone()[0]
+            counts = dict.fromkeys(("entity", "fact", "event"), 0)
+            for kind, n in conn.execute(
+                "SELECT kind, count(*) FROM versions WHERE tenant = ? AND expired_at IS NULL GROUP BY kind",
+                (tenant,)):
+                counts[kind] = n
+            total, expired = conn.execute(
+                "SELECT count(*), count(expired_at) FROM versions WHERE tenant = ?", (tenant,)).fetchone()
+        return Stats(tenant=tenant, episodes=episodes, entities=counts["entity"], events=counts["event"],
+                     facts=counts["fact"], versions=total, expired_versions=expired)
+
+    def audit_log(self, tenant: str) -> list[dict[str, object]]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT id, at, actor, action, reason, details FROM audit WHERE tenant = ? "
+                                "ORDER BY at", (tenant,)).fetchall()
+        return [{"id": r[0], "at": from_us(r[1]), "actor": r[2], "action": r[3], "reason": r[4],
+                 "details": json.loads(r[5])} for r in rows]
+
+    def tenants(self) -> list[str]:
+        with self._read() as conn:
+            return [r[0] for r in conn.execute("SELECT DISTINCT tenant FROM episodes ORDER BY tenant")]
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def rb_basis(rb: ResolvedBasis) -> Basis:
+    return Basis(valid_at=rb.valid_at, as_of=rb.as_of)
+
+
+def _as_input(f: Fact) -> FactInput:
+    return FactInput(subject_id=f.subject_id, relation=f.relation, object_id=f.object_id,
+                     object_value=f.object_value, valid=f.valid)
+
+
+def _i(v: int | None) -> int:
+    return -1 if v is None else v
+
+
+def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]

@@ -1,0 +1,240 @@
+"""The bi-temporal write rules, as pure functions shared by every store.
+
+Stores fetch the current versions a batch touches, ask this module what to expire and what to
+insert, and apply that plan in one transaction. Keeping the rules here is what makes the SQLite and
+Neo4j stores behave identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tkgmem.errors import ConflictError
+from tkgmem.model import Entity, Event, Fact, FactInput, Span, stable_id
+from tkgmem.relations import RelationRegistry
+from tkgmem.temporal import Granularity, Interval
+
+_MIN = datetime.min.replace(tzinfo=UTC)
+_MAX = datetime.max.replace(tzinfo=UTC)
+
+FactKey = tuple[str, str]  # (subject_id, relation)
+
+
+def _lo(t: datetime | None) -> datetime:
+    return _MIN if t is None else t
+
+
+def _hi(t: datetime | None) -> datetime:
+    return _MAX if t is None else t
+
+
+def fact_lineage_id(tenant: str, subject_id: str, relation: str, object_key: str, start: datetime | None) -> str:
+    return stable_id("fa", tenant, subject_id, relation, object_key, start.isoformat() if start else "")
+
+
+def version_id(lineage_id: str, recorded_at: datetime, payload: str) -> str:
+    return stable_id("v", lineage_id, recorded_at.isoformat(), payload)
+
+
+@dataclass
+class Plan:
+    """What one write does: versions to expire (id -> time) and versions to insert, in order."""
+
+    expire: dict[str, datetime] = field(default_factory=dict)
+    insert: list[Fact | Entity | Event] = field(default_factory=list)
+    unchanged: int = 0
+    provenance: list[tuple[str, Span]] = field(default_factory=list)  # (lineage_id, span) to link
+
+    def expire_version(self, v: Fact | Entity | Event, at: datetime) -> None:
+        if at < v.recorded_at:
+            raise ConflictError(
+                f"cannot expire version {v.version_id} at {at.isoformat()}: it was recorded later, at "
+                f"{v.recorded_at.isoformat()}; write with a recording time at or after the latest one"
+            )
+        self.expire[v.version_id] = at
+
+
+def _successor(old: Fact, at: datetime, reason: str, **changes: object) -> Fact:
+    data = old.model_dump() | changes
+    data.update(recorded_at=at, expired_at=None, supersedes=old.version_id, reason=reason)
+    data["version_id"] = version_id(old.lineage_id, at, repr(sorted((k, str(v)) for k, v in data.items())))
+    return Fact.model_validate(data)
+
+
+def _union(a: Interval, b: Interval) -> Interval:
+    start, sg = (a.start, a.start_granularity) if _lo(a.start) <= _lo(b.start) else (b.start, b.start_granularity)
+    end, eg = (a.end, a.end_granularity) if _hi(a.end) >= _hi(b.end) else (b.end, b.end_granularity)
+    return Interval(start=start, end=end, start_granularity=sg, end_granularity=eg)
+
+
+def _touches(a: Interval, b: Interval) -> bool:
+    return _lo(a.start) <= _hi(b.end) and _lo(b.start) <= _hi(a.end)
+
+
+class FactPlanner:
+    """Applies fact writes one by one to an in-memory view of the current versions."""
+
+    def __init__(
+        self,
+        tenant: str,
+        current: Iterable[Fact],
+        registry: RelationRegistry,
+        at: datetime,
+    ) -> None:
+        self.tenant = tenant
+        self.registry = registry
+        self.at = at
+        self.plan = Plan()
+        self.state: dict[FactKey, list[Fact]] = {}
+        for f in current:
+            if f.expired_at is None:
+                self.state.setdefault((f.subject_id, f.relation), []).append(f)
+
+    def _replace(self, key: FactKey, old: Fact | None, new: Fact | None) -> None:
+        row = self.state.setdefault(key, [])
+        if old is not None:
+            row.remove(old)
+            self.plan.expire_version(old, self.at)
+        if new is not None:
+            row.append(new)
+            self.plan.insert.append(new)
+
+    def add(self, fi: FactInput, reason: str = "ingest") -> None:
+        relation = self.registry.canonical(fi.relation)
+        key = (fi.subject_id, relation)
+        valid = fi.valid
+        same = [
+            f for f in self.state.get(key, [])
+            if f.object_key == fi.object_key and _touches(f.valid, valid)
+        ]
+        if same:
+            base = same[0]
+            merged = valid
+            for f in same:
+                merged = _union(merged, f.valid)
+            for span in fi.provenance:
+                self.plan.provenance.append((base.lineage_id, span))
+            if merged == base.valid and len(same) == 1:
+                self.plan.unchanged += 1
+                return
+            for extra in same[1:]:
+                self._replace(key, extra, None)
+            new = _successor(base, self.at, "merge", valid=merged, provenance=base.provenance + fi.provenance)
+            self._replace(key, base, new)
+        else:
+            lineage = fact_lineage_id(self.tenant, fi.subject_id, relation, fi.object_key, valid.start)
+            data = fi.model_dump() | {"relation": relation}
+            new = Fact(
+                version_id=version_id(lineage, self.at, repr(sorted((k, str(v)) for k, v in data.items()))),
+                lineage_id=lineage,
+                tenant=self.tenant,
+                recorded_at=self.at,
+                reason=reason,
+                **data,
+            )
+            self._replace(key, None, new)
+        if self.registry.is_single_valued(relation):
+            self._resolve_conflicts(key, new, reason)
+
+    def correct(self, old: Fact, *, valid: Interval | None, fi: FactInput | None, reason: str) -> Fact:
+        """Successor of `old` with a new valid interval and/or object; then the scoped rule."""
+        key = (old.subject_id, old.relation)
+        changes: dict[str, object] = {}
+        if valid is not None:
+            changes["valid"] = valid
+        if fi is not None:
+            changes.update(object_id=fi.object_id, object_value=fi.object_value)
+        new = _successor(old, self.at, reason, **changes)
+        self._replace(key, old, new)
+        if self.registry.is_single_valued(old.relation):
+            self._resolve_conflicts(key, new, reason)
+        return new
+
+    def retract(self, old: Fact) -> None:
+        self._replace((old.subject_id, old.relation), old, None)
+
+    def _resolve_conflicts(self, key: FactKey, new: Fact, reason: str) -> None:
+        others = [f for f in self.state.get(key, []) if f.lineage_id != new.lineage_id and f.object_key != new.object_key]
+        start = _lo(new.valid.start)
+        # Later-starting values bound the new one: late-arriving older information goes before them.
+        later = [f for f in others if _lo(f.valid.start) > start and f.valid.overlaps(new.valid)]
+        if later:
+            first = min(later, key=lambda f: _lo(f.valid.start))
+            bounded = new.valid.with_end(first.valid.start, first.valid.start_granularity)
+            clipped = _successor(new, self.at, reason, valid=bounded)
+            # The clipped version replaces the one just planned; nothing outside the plan saw it yet.
+            self.plan.insert.remove(new)
+            self.state[key].remove(new)
+            self.state[key].append(clipped)
+            self.plan.insert.append(clipped)
+            new = clipped
+        for f in others:
+            if not f.valid.overlaps(new.valid):
+                continue
+            if _lo(f.valid.start) < start:
+                cut = f.valid.with_end(new.valid.start, new.valid.start_granularity)
+                self._replace(key, f, _successor(f, self.at, "contradiction", valid=cut))
+            elif _lo(f.valid.start) == start:
+                # Same start, different value: the newer statement wins; the old one is expired.
+                self._replace(key, f, None)
+
+
+def plan_entity(current: Entity | None, incoming: Entity, at: datetime) -> Plan:
+    """Entity upsert: unchanged, new lineage, or a successor carrying merged aliases and attributes."""
+    plan = Plan()
+    if current is None:
+        plan.insert.append(incoming.model_copy(update={"recorded_at": at, "expired_at": None}))
+        return plan
+    aliases = tuple(dict.fromkeys(current.aliases + incoming.aliases + ((incoming.name,) if incoming.name != current.name else ())))
+    attributes = current.attributes | incoming.attributes
+    if aliases == current.aliases and attributes == current.attributes:
+        plan.unchanged += 1
+        return plan
+    data = current.model_dump() | {
+        "aliases": aliases,
+        "attributes": attributes,
+        "recorded_at": at,
+        "expired_at": None,
+        "supersedes": current.version_id,
+        "reason": "update",
+    }
+    data["version_id"] = version_id(current.lineage_id, at, repr(sorted((k, str(v)) for k, v in data.items())))
+    plan.expire_version(current, at)
+    plan.insert.append(Entity.model_validate(data))
+    return plan
+
+
+def plan_event(current: Event | None, incoming: Event, at: datetime) -> Plan:
+    """Event upsert: the same event mentioned again adds provenance; a changed interval is a successor."""
+    plan = Plan()
+    if current is None:
+        plan.insert.append(incoming.model_copy(update={"recorded_at": at, "expired_at": None}))
+        return plan
+    for span in incoming.provenance:
+        plan.provenance.append((current.lineage_id, span))
+    same = (
+        incoming.valid == current.valid
+        and incoming.modality == current.modality
+        and set(incoming.participants) <= set(current.participants)
+    ) or incoming.valid.granularity.rank > current.valid.granularity.rank
+    if same:
+        plan.unchanged += 1
+        return plan
+    data = current.model_dump() | {
+        "valid": incoming.valid,
+        "modality": incoming.modality,
+        "participants": tuple(dict.fromkeys(current.participants + incoming.participants)),
+        "recorded_at": at,
+        "expired_at": None,
+        "supersedes": current.version_id,
+        "reason": "update",
+    }
+    data["version_id"] = version_id(current.lineage_id, at, repr(sorted((k, str(v)) for k, v in data.items())))
+    plan.expire_version(current, at)
+    plan.insert.append(Event.model_validate(data))
+    return plan
+
+
+__all__ = ["FactPlanner", "Granularity", "Plan", "fact_lineage_id", "plan_entity", "plan_event", "version_id"]
