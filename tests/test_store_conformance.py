@@ -183,7 +183,8 @@ def test_same_value_said_again_is_one_fact(store: Store, tenant: str) -> None:
 def test_reingest_is_a_noop(store: Store, tenant: str) -> None:
     alice, paris = person(tenant, "Alice"), person(tenant, "Paris", "place")
     ep = episode(tenant, "I live in Paris", "2020-01-01")
-    batch = Batch(tenant=tenant, episodes=[ep], entities=[alice, paris], facts=[lives(alice, paris, "2020-01-01", ep=ep)])
+    batch = Batch(tenant=tenant, episodes=[ep], entities=[alice, paris],
+                  facts=[lives(alice, paris, "2020-01-01", ep=ep)])
     first = store.write(batch, recorded_at=t("2020-01-02"))
     before = store.stats(tenant)
     second = store.write(batch, recorded_at=t("2020-01-03"))
@@ -266,7 +267,8 @@ def test_events_links_and_participants(store: Store, tenant: str) -> None:
 
 
 def test_search_text_and_vector(store: Store, tenant: str) -> None:
-    e1, e2 = episode(tenant, "We adopted a puppy named Rex", "2023-01-01"), episode(tenant, "Work was busy", "2023-01-02")
+    e1 = episode(tenant, "We adopted a puppy named Rex", "2023-01-01")
+    e2 = episode(tenant, "Work was busy", "2023-01-02")
     store.write(Batch(tenant=tenant, episodes=[e1, e2], embeddings={e1.id: [1.0, 0.0, 0.0], e2.id: [0.0, 1.0, 0.0]}),
                 recorded_at=t("2023-01-03"))
     assert [h.episode_id for h in store.search_text(tenant, "puppy?")] == [e1.id]
@@ -286,3 +288,14 @@ def test_stats_counts(store: Store, tenant: str, alice_story) -> None:
     s = store.stats(tenant)
     assert (s.episodes, s.entities, s.facts) == (4, 5, 4)
     assert s.expired_versions == s.versions - 9
+
+
+def test_one_batch_that_adds_and_contradicts(store: Store, tenant: str) -> None:
+    alice, paris, rome = person(tenant, "Alice"), person(tenant, "Paris", "place"), person(tenant, "Rome", "place")
+    store.write(Batch(tenant=tenant, entities=[alice, paris, rome], facts=[
+        lives(alice, paris, "2019-01-01"), lives(alice, rome, "2021-01-01")]), recorded_at=t("2021-02-01"))
+    facts = store.facts(tenant, FactQuery(subject_id=alice.lineage_id, valid_overlaps=Interval()))
+    assert [(f.valid.start, f.valid.end) for f in facts] == [(t("2019-01-01"), t("2021-01-01")),
+                                                            (t("2021-01-01"), None)]
+    assert all(f.expired_at is None and f.supersedes is None for f in facts)
+    assert store.stats(tenant).versions == 5  # three entities, two facts: nothing expired within the batch

@@ -276,16 +276,21 @@ class TimelineItem(BaseModel):
 class FactQuery(BaseModel):
     """Filters for fact reads; all are optional and combine with AND."""
 
+    model_config = ConfigDict(frozen=True)
+
     subject_id: str | None = None
     object_id: str | None = None
     entity_id: str | None = Field(None, description="subject or object")
     relation: str | None = None
     relations: list[str] | None = None
     valid_overlaps: Interval | None = Field(None, description="instead of the basis' valid_at point")
+    all_versions: bool = Field(False, description="every version ever recorded, ignoring the basis")
     limit: int | None = None
 
 
 class EventQuery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     participant_id: str | None = None
     predicate: str | None = None
     valid_overlaps: Interval | None = None

@@ -235,3 +235,25 @@ class ResolvedBasis(BaseModel):
     def describe(self) -> str:
         belief = "latest belief" if self.as_of is None else f"belief as of {self.as_of.isoformat()}"
         return f"true at {self.valid_at.isoformat()}, {belief}"
+
+
+_PARTIAL = (
+    (4, Granularity.YEAR, "%Y"),
+    (7, Granularity.MONTH, "%Y-%m"),
+    (10, Granularity.DAY, "%Y-%m-%d"),
+)
+
+
+def parse_granular(value: str | datetime | date) -> tuple[datetime, Granularity]:
+    """An ISO date/time with the granularity it was written at: "2019" is a year, "2019-05" a month,
+    "2019-05-03" a day, anything with a time an instant."""
+    if not isinstance(value, str):
+        return as_utc(value), Granularity.INSTANT if isinstance(value, datetime) else Granularity.DAY
+    text = value.strip()
+    for length, g, fmt in _PARTIAL:
+        if len(text) == length:
+            try:
+                return datetime.strptime(text, fmt).replace(tzinfo=UTC), g
+            except ValueError:
+                break
+    return as_utc(text), Granularity.INSTANT

@@ -47,7 +47,7 @@ from tkgmem.store.views import changes_from, diff_versions, timeline_items
 from tkgmem.temporal import Basis, Interval, ResolvedBasis, utcnow
 
 AnyVersion = Entity | Fact | Event
-_KIND = {"entity": Entity, "fact": Fact, "event": Event}
+_KIND: dict[str, type[Entity] | type[Fact] | type[Event]] = {"entity": Entity, "fact": Fact, "event": Event}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -292,7 +292,10 @@ class SQLiteStore:
             "UPDATE versions SET expired_at = ? WHERE version_id = ? AND tenant = ? AND expired_at IS NULL",
             [(to_us(t), vid, tenant) for vid, t in plan.expire.items()],
         )
-        rows, names, parts, prov = [], [], [], []
+        rows: list[tuple[Any, ...]] = []
+        names: list[tuple[str, str, str]] = []
+        parts: list[tuple[str, str, str, str]] = []
+        prov: list[tuple[str, str, str, int, int]] = []
         for v in plan.insert:
             rows.append((
                 v.version_id, v.lineage_id, tenant, v.kind, to_us(v.valid.start), to_us(v.valid.end),
@@ -482,8 +485,9 @@ class SQLiteStore:
         if query.relations:
             where.append(f"relation IN ({','.join('?' * len(query.relations))})")
             params += [self.relations.canonical(r) for r in query.relations]
-        where.append(_tx_clause(rb.as_of, params))
-        where.append(_valid_clause(rb, query.valid_overlaps, params))
+        if not query.all_versions:
+            where.append(_tx_clause(rb.as_of, params))
+            where.append(_valid_clause(rb, query.valid_overlaps, params))
         with self._read() as conn:
             return self._select(conn, " AND ".join(where), params,
                                 "ORDER BY valid_from IS NOT NULL, valid_from, recorded_at", query.limit)

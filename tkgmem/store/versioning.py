@@ -92,14 +92,23 @@ class FactPlanner:
             if f.expired_at is None:
                 self.state.setdefault((f.subject_id, f.relation), []).append(f)
 
-    def _replace(self, key: FactKey, old: Fact | None, new: Fact | None) -> None:
+    def _replace(self, key: FactKey, old: Fact | None, new: Fact | None) -> Fact | None:
+        """Swap `old` for `new` in the current state; returns the version actually planned."""
         row = self.state.setdefault(key, [])
         if old is not None:
             row.remove(old)
-            self.plan.expire_version(old, self.at)
+            if any(v is old for v in self.plan.insert):
+                # Planned in this same write, never stored: drop it rather than expire it, and let
+                # its replacement take over its place in the lineage.
+                self.plan.insert = [v for v in self.plan.insert if v is not old]
+                if new is not None:
+                    new = new.model_copy(update={"supersedes": old.supersedes, "reason": old.reason})
+            else:
+                self.plan.expire_version(old, self.at)
         if new is not None:
             row.append(new)
             self.plan.insert.append(new)
+        return new
 
     def add(self, fi: FactInput, reason: str = "ingest") -> None:
         relation = self.registry.canonical(fi.relation)
@@ -121,12 +130,15 @@ class FactPlanner:
                 return
             for extra in same[1:]:
                 self._replace(key, extra, None)
-            new = _successor(base, self.at, "merge", valid=merged, provenance=base.provenance + fi.provenance)
-            self._replace(key, base, new)
+            planned = self._replace(
+                key, base, _successor(base, self.at, "merge", valid=merged, provenance=base.provenance + fi.provenance)
+            )
+            assert planned is not None
+            new = planned
         else:
             lineage = fact_lineage_id(self.tenant, fi.subject_id, relation, fi.object_key, valid.start)
             data = fi.model_dump() | {"relation": relation}
-            new = Fact(
+            fresh = Fact(
                 version_id=version_id(lineage, self.at, repr(sorted((k, str(v)) for k, v in data.items()))),
                 lineage_id=lineage,
                 tenant=self.tenant,
@@ -134,7 +146,8 @@ class FactPlanner:
                 reason=reason,
                 **data,
             )
-            self._replace(key, None, new)
+            new = fresh
+            self._replace(key, None, fresh)
         if self.registry.is_single_valued(relation):
             self._resolve_conflicts(key, new, reason)
 
@@ -146,8 +159,8 @@ class FactPlanner:
             changes["valid"] = valid
         if fi is not None:
             changes.update(object_id=fi.object_id, object_value=fi.object_value)
-        new = _successor(old, self.at, reason, **changes)
-        self._replace(key, old, new)
+        new = self._replace(key, old, _successor(old, self.at, reason, **changes))
+        assert new is not None
         if self.registry.is_single_valued(old.relation):
             self._resolve_conflicts(key, new, reason)
         return new
@@ -156,19 +169,17 @@ class FactPlanner:
         self._replace((old.subject_id, old.relation), old, None)
 
     def _resolve_conflicts(self, key: FactKey, new: Fact, reason: str) -> None:
-        others = [f for f in self.state.get(key, []) if f.lineage_id != new.lineage_id and f.object_key != new.object_key]
+        others = [
+            f for f in self.state.get(key, []) if f.lineage_id != new.lineage_id and f.object_key != new.object_key
+        ]
         start = _lo(new.valid.start)
         # Later-starting values bound the new one: late-arriving older information goes before them.
         later = [f for f in others if _lo(f.valid.start) > start and f.valid.overlaps(new.valid)]
         if later:
             first = min(later, key=lambda f: _lo(f.valid.start))
             bounded = new.valid.with_end(first.valid.start, first.valid.start_granularity)
-            clipped = _successor(new, self.at, reason, valid=bounded)
-            # The clipped version replaces the one just planned; nothing outside the plan saw it yet.
-            self.plan.insert.remove(new)
-            self.state[key].remove(new)
-            self.state[key].append(clipped)
-            self.plan.insert.append(clipped)
+            clipped = self._replace(key, new, _successor(new, self.at, reason, valid=bounded))
+            assert clipped is not None
             new = clipped
         for f in others:
             if not f.valid.overlaps(new.valid):
@@ -187,7 +198,8 @@ def plan_entity(current: Entity | None, incoming: Entity, at: datetime) -> Plan:
     if current is None:
         plan.insert.append(incoming.model_copy(update={"recorded_at": at, "expired_at": None}))
         return plan
-    aliases = tuple(dict.fromkeys(current.aliases + incoming.aliases + ((incoming.name,) if incoming.name != current.name else ())))
+    renamed = (incoming.name,) if incoming.name != current.name else ()
+    aliases = tuple(dict.fromkeys(current.aliases + incoming.aliases + renamed))
     attributes = current.attributes | incoming.attributes
     if aliases == current.aliases and attributes == current.attributes:
         plan.unchanged += 1

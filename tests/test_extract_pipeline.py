@@ -1,0 +1,59 @@
+"""The offline pipeline end to end on a few real-looking dialogue turns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tkgmem.extract.base import Extractor
+from tkgmem.extract.pipeline import Pipeline
+from tkgmem.model import Batch, Entity, Episode
+from tkgmem.settings import Settings
+
+pytestmark = pytest.mark.models
+
+REF = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
+
+
+def turn(i: int, speaker: str, addressee: str, text: str, ref: datetime = REF) -> Episode:
+    return Episode(id=f"ep{i}", source="chat", session="s1", speaker=speaker, addressee=addressee, text=text,
+                   reference_time=ref, seq=i)
+
+
+@pytest.fixture(scope="module")
+def batch() -> Batch:
+    episodes = [
+        turn(1, "Caroline", "Melanie", "I went to a LGBTQ support group yesterday and it was so powerful."),
+        turn(2, "Melanie", "Caroline", "Wow! My sister moved to Boston last year and works at Google now."),
+    ]
+    return Pipeline(Settings()).extract(episodes, "t1")
+
+
+def test_is_an_extractor() -> None:
+    assert isinstance(Pipeline(Settings()), Extractor)
+    assert Pipeline.name == "offline"
+
+
+def test_batch_holds_episodes_and_embeddings(batch: Batch) -> None:
+    assert [e.id for e in batch.episodes] == ["ep1", "ep2"]
+    assert set(batch.embeddings) == {"ep1", "ep2"}
+    assert len(batch.embeddings["ep1"]) == 384
+
+
+def test_no_embeddings_when_disabled() -> None:
+    b = Pipeline(Settings(embeddings=False)).extract([turn(1, "A", "B", "Hello there.")], "t1")
+    assert b.embeddings == {}
+
+
+def test_speakers_and_named_entities_with_stable_ids(batch: Batch) -> None:
+    by_name = {e.name: e for e in batch.entities}
+    assert by_name["Caroline"].type == "person"
+    assert by_name["Caroline"].lineage_id == Entity.make_id("t1", "Caroline", "person")
+    assert by_name["Boston"].type == "place"
+    assert by_name["Google"].type == "organization"
+    boston = by_name["Boston"].provenance[0]
+    text = batch.episodes[1].text
+    assert boston.episode_id == "ep2" and text[boston.start:boston.end] == "Boston"
+    # the speaker entity is mentioned by both episodes (speaker of one, addressee of the other)
+    assert {s.episode_id for s in by_name["Caroline"].provenance} == {"ep1", "ep2"}

@@ -1,0 +1,99 @@
+"""The ASGI app: /graphql (GraphQL over GET and POST, a console page in a browser) and /healthz.
+
+Authentication happens before GraphQL runs: a request without a valid bearer key gets HTTP 401 and
+no data. The key's tenant picks the memory view (`Memory.for_tenant`) every resolver uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from tkgmem.graphql.console import CONSOLE_HTML
+from tkgmem.graphql.context import RequestContext
+from tkgmem.graphql.keys import KeyStore, Principal
+from tkgmem.graphql.limits import Limits
+from tkgmem.graphql.loaders import Loaders
+from tkgmem.graphql.schema import build_schema
+from tkgmem.memory import Memory
+from tkgmem.temporal import utcnow
+
+
+class _View(GraphQL):  # type: ignore[type-arg]
+    """Strawberry's ASGI view with our context (the caller's tenant memory, loaders, limits, clock)."""
+
+    def __init__(self, memory: Memory, limits: Limits) -> None:
+        super().__init__(build_schema(limits), graphql_ide=None, allow_queries_via_get=True)
+        self.memory = memory
+        self.limits = limits
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
+        principal: Principal = request.scope["state"]["principal"]
+        memory = self.memory.for_tenant(principal.tenant)
+        return RequestContext(memory=memory, principal=principal, limits=self.limits, now=utcnow(),
+                              loaders=Loaders(memory), request=request, response=response)
+
+
+def _wants_page(request: Request) -> bool:
+    return (request.method == "GET" and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", ""))
+
+
+def _unauthenticated(message: str) -> JSONResponse:
+    return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+                        status_code=401, headers={"WWW-Authenticate": 'Bearer realm="tkgmem"'})
+
+
+class GraphQLEndpoint:
+    """Bearer-key gate in front of the GraphQL view; serves the console page to browsers."""
+
+    def __init__(self, memory: Memory, keys: KeyStore, limits: Limits) -> None:
+        self.view = _View(memory, limits)
+        self.keys = keys
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await WebSocket(scope, receive, send).close(code=1008)
+            return
+        request = Request(scope, receive)
+        if _wants_page(request):
+            await HTMLResponse(CONSOLE_HTML)(scope, receive, send)
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            await _unauthenticated(
+                "no API key: send `Authorization: Bearer <key>`; create one with "
+                "`tkgmem keys create --tenant NAME --role read`")(scope, receive, send)
+            return
+        principal = self.keys.verify(token)
+        if principal is None:
+            await _unauthenticated("invalid or revoked API key")(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.view(scope, receive, send)
+
+
+async def _healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def _home(request: Request) -> RedirectResponse:
+    return RedirectResponse("/graphql")
+
+
+def create_app(memory: Memory, keys: KeyStore, limits: Limits | None = None) -> Starlette:
+    """The app for one store; tenants come from the keys."""
+    endpoint = GraphQLEndpoint(memory, keys, limits or Limits())
+    return Starlette(routes=[
+        Route("/healthz", _healthz, methods=["GET"]),
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        Route("/", _home, methods=["GET"]),
+    ])

@@ -1,0 +1,38 @@
+"""The schema: queries, mutations, scalars and the limit/error extensions.
+
+Regenerate the committed SDL with `python -m tkgmem.graphql.schema > api/schema.graphql`.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from tkgmem.graphql.limits import Limits, limit_extensions
+from tkgmem.graphql.mutations import Mutation
+from tkgmem.graphql.queries import Query
+from tkgmem.graphql.scalars import SCALAR_OVERRIDES
+from tkgmem.graphql.types import EntityNode, EventNode, FactNode
+
+
+def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    limits = limits or Limits()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[EntityNode, FactNode, EventNode],
+        scalar_overrides=SCALAR_OVERRIDES,
+        extensions=limit_extensions(limits),
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def schema_sdl() -> str:
+    """The schema in SDL, as committed in api/schema.graphql (limits do not change the SDL)."""
+    return build_schema().as_str() + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(schema_sdl())

@@ -1,0 +1,517 @@
+"""Temporal expressions in text, normalised to granular half-open intervals against a reference time.
+
+Two layers. Duckling (Haskell, through `pyduckling-native`, ~0.5 ms a sentence) resolves explicit and
+deictic expressions ("yesterday", "last Friday", "in 2019", "next month"). A rule layer in front of it
+handles what Duckling gets wrong or cannot know: anaphora against earlier mentions ("the day after",
+"that weekend"), weekends and seasons as whole granules, "N weeks ago" at week level, vague counts
+("a few days ago"), durations and recurring sets, and the tense bias (Duckling resolves a bare
+"Friday" or "in March" to the *next* one; in a past-tense sentence it is the last one).
+
+Shared by extraction (ingest side) and the question parser (query side); a neutral top-level module.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from tkgmem.temporal import Granularity, Interval, as_utc, floor, step
+
+Kind = Literal["point", "range", "duration", "set"]
+Prefer = Literal["past", "future"]
+
+G = Granularity
+
+
+class TimeMention(BaseModel):
+    """One temporal expression found in a text, with its normalised interval."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    start: int
+    end: int
+    interval: Interval
+    kind: Kind
+    relative: bool
+
+
+# -- vocabulary --------------------------------------------------------------------------------------
+_NUM = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "couple of": 2,
+    "a couple": 2, "a few": 3, "few": 3, "several": 3,
+}
+_VAGUE = {"a few", "few", "several", "a couple of", "couple of", "a couple"}
+_NUM_RE = (r"(?:\d{1,3}|a couple of|a couple|couple of|a few|few|several|an?|one|two|three|four|five|six|"
+           r"seven|eight|nine|ten|eleven|twelve)")
+_UNIT = {"day": G.DAY, "week": G.WEEK, "month": G.MONTH, "year": G.YEAR, "weekend": G.WEEK}
+_SEASON_START = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"])}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_MONTH_RE = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+             r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+_FUTURE_CUE = re.compile(
+    r"\b(will|won't|shall|gonna|going to|plan(?:s|ning|ned)? (?:to|on)|hope to|hoping to|want to|wanna|"
+    r"looking forward|can't wait|next|tomorrow|upcoming|coming up|soon|thinking (?:of|about)|"
+    r"scheduled|intend|about to|'ll)\b",
+    re.IGNORECASE,
+)
+_PAST_CUE = re.compile(
+    r"\b(was|were|did|had|went|got|came|made|took|saw|ago|last|yesterday|earlier|previous|past|"
+    r"[a-z]{2,}ed)\b",
+    re.IGNORECASE,
+)
+_DIRECTED = re.compile(r"\b(next|last|this|ago|coming|upcoming|past|previous|yesterday|today|tomorrow|"
+                       r"tonight|before|after|later|earlier)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+_WEEKDAY_RE = re.compile(r"\b(mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?s?\b",
+                         re.IGNORECASE)
+_MONTH_WORD = re.compile(r"\b" + _MONTH_RE + r"\b", re.IGNORECASE)
+# Duckling bodies that are not a time of anything worth recording.
+_DROP_BODIES = {"now", "right now", "the week", "the day", "the moment", "at the moment", "currently",
+                "the month", "the year", "a day", "one day", "the weekend", "some day", "someday", "sec",
+                "a sec", "a second", "a minute", "the morning", "the evening", "the night", "tonight",
+                "this morning", "this evening", "this afternoon", "morning", "evening", "night", "afternoon"}
+
+
+# -- rule layer ----------------------------------------------------------------------------------------
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("anaphor_shift", re.compile(
+        r"\b(?:the|that|a)\s+(day|week|weekend|month|year)\s+(before|after|prior|later)\b", re.IGNORECASE)),
+    ("anaphor_next", re.compile(
+        r"\bthe\s+(next|following|previous|prior)\s+(day|week|weekend|month|year)\b", re.IGNORECASE)),
+    ("anaphor_same", re.compile(
+        r"\b(?:that|the same)\s+(day|week|weekend|month|year|night|morning|evening|afternoon)\b",
+        re.IGNORECASE)),
+    ("ago", re.compile(
+        r"\b(" + _NUM_RE + r")\s+(day|week|weekend|month|year)s?\s+(ago|back|earlier|before|later|after)\b",
+        re.IGNORECASE)),
+    ("weekend", re.compile(r"\b(last|this past|past|this|next|the|over the)\s+weekend\b", re.IGNORECASE)),
+    ("season", re.compile(
+        r"\b(?:(last|this|next|past|this past|early|late)\s+)?(summer|winter|spring|fall|autumn)"
+        r"(?:\s+(?:of\s+)?((?:1[89]|20)\d{2}))?\b", re.IGNORECASE)),
+    ("day_range", re.compile(
+        r"\b(?:between\s+)?(" + _MONTH_RE + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|and|until)\s*"
+        r"(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+((?:1[89]|20)\d{2}))?\b", re.IGNORECASE)),
+    ("set", re.compile(
+        r"\b(?:every|each)\s+(?:other\s+)?(day|morning|evening|night|week|weekend|month|year|summer|winter|"
+        r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+        r"\bon\s+(mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekends)\b|"
+        r"\b(daily|weekly|monthly|yearly|annually)\b",
+        re.IGNORECASE)),
+    ("duration", re.compile(
+        r"\b(?:for|over|in)\s+(?:the\s+(?:past|last)\s+)?(" + _NUM_RE + r")\s+(day|week|month|year)s?\b"
+        r"|\b(?:the\s+)?(?:past|last)\s+(" + _NUM_RE + r")\s+(day|week|month|year)s\b",
+        re.IGNORECASE)),
+]
+
+
+def _count(word: str) -> int:
+    w = word.casefold()
+    return int(w) if w.isdigit() else _NUM.get(w, 1)
+
+
+def _weekend_of(day: datetime) -> Interval:
+    """The Saturday–Sunday weekend of the week containing `day`."""
+    sat = floor(day, G.WEEK) + timedelta(days=5)
+    return Interval(start=sat, end=sat + timedelta(days=2), start_granularity=G.DAY, end_granularity=G.DAY)
+
+
+def _last_weekend(ref: datetime) -> Interval:
+    """The most recent weekend that has started by `ref` (the current one on a Saturday or Sunday)."""
+    day = floor(ref, G.DAY)
+    if day.weekday() >= 5:
+        return _weekend_of(day)
+    return _weekend_of(day - timedelta(days=7))
+
+
+def _shift(iv: Interval, g: G, n: int) -> Interval:
+    """The granule of `g`, `n` granules away from the start of `iv` (weekends keep their shape)."""
+    anchor = iv.start or iv.end
+    assert anchor is not None
+    weekend = iv.end is not None and iv.start is not None and (iv.end - iv.start) == timedelta(days=2)
+    if g is G.WEEK and weekend and iv.start is not None and iv.end is not None:
+        return Interval(start=iv.start + timedelta(weeks=n), end=iv.end + timedelta(weeks=n),
+                        start_granularity=G.DAY, end_granularity=G.DAY)
+    base = floor(anchor, g)
+    return Interval.granule(step(base, g, n), g)
+
+
+def _season(start_month: int, year: int) -> Interval:
+    start = datetime(year, start_month, 1, tzinfo=UTC)
+    return Interval.granule(start, G.SEASON)
+
+
+def _prefer(text: str, start: int, end: int) -> Prefer:
+    """Tense of the clause around a mention: future cues win, else past (dialogue mostly reports)."""
+    left = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start)) + 1
+    rights = [i for i in (text.find(".", end), text.find("!", end), text.find("?", end)) if i >= 0]
+    right = min(rights) if rights else len(text)
+    sentence = text[left:start] + " " + text[end:right]
+    if _FUTURE_CUE.search(sentence):
+        return "future"
+    return "past"
+
+
+class _Rules:
+    def __init__(self, text: str, ref: datetime, context: Sequence[TimeMention],
+                 explicit: Sequence[TimeMention] = ()) -> None:
+        self.text = text
+        self.ref = ref
+        self.day = floor(ref, G.DAY)
+        self.context = list(context)
+        self.explicit = list(explicit)
+        self.pos = 0
+
+    def anchor(self, found: list[TimeMention]) -> Interval | None:
+        """The latest earlier mention, in this text or the given context, that anaphora can refer to."""
+        earlier = sorted([m for m in [*found, *self.explicit] if m.end <= self.pos], key=lambda m: m.start)
+        for m in reversed(earlier):
+            if m.kind in ("point", "range") and m.interval.start is not None:
+                return m.interval
+        for m in reversed(self.context):
+            if m.kind in ("point", "range") and m.interval.start is not None:
+                return m.interval
+        return None
+
+    def run(self) -> list[TimeMention]:
+        hits: list[tuple[int, int, str, re.Match[str]]] = []
+        for name, rx in _RULES:
+            for m in rx.finditer(self.text):
+                hits.append((m.start(), m.end(), name, m))
+        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        out: list[TimeMention] = []
+        taken_until = -1
+        for start, end, name, m in hits:
+            if start < taken_until:
+                continue
+            self.pos = start
+            mention = getattr(self, f"_{name}")(m, out)
+            if mention is not None:
+                out.append(mention)
+                taken_until = end
+        return out
+
+    def _mk(self, m: re.Match[str], iv: Interval, kind: Kind = "point", relative: bool = True) -> TimeMention:
+        return TimeMention(text=m.group(0), start=m.start(), end=m.end(), interval=iv, kind=kind,
+                           relative=relative)
+
+    def _anaphor_shift(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        unit, direction = m.group(1).casefold(), m.group(2).casefold()
+        n = -1 if direction in ("before", "prior") else 1
+        anchor = self.anchor(found)
+        if anchor is None:
+            # No antecedent: "the week before" is relative to the time of speaking.
+            anchor = Interval.granule(self.day, G.DAY)
+        if unit == "weekend":
+            base = anchor.start or self.day
+            wk = _weekend_of(base)
+            if n < 0 and wk.start is not None and wk.start >= base:
+                wk = _shift(wk, G.WEEK, -1)
+            if n > 0 and wk.start is not None and wk.start <= base:
+                wk = _shift(wk, G.WEEK, 1)
+            return self._mk(m, wk)
+        return self._mk(m, _shift(anchor, _UNIT[unit], n))
+
+    def _anaphor_next(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        direction, unit = m.group(1).casefold(), m.group(2).casefold()
+        n = -1 if direction in ("previous", "prior") else 1
+        anchor = self.anchor(found) or Interval.granule(self.day, G.DAY)
+        if unit == "weekend":
+            wk = _weekend_of(anchor.start or self.day)
+            return self._mk(m, _shift(wk, G.WEEK, n))
+        return self._mk(m, _shift(anchor, _UNIT[unit], n))
+
+    def _anaphor_same(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        unit = m.group(1).casefold()
+        anchor = self.anchor(found)
+        if anchor is None or anchor.start is None:
+            if unit == "weekend" and _prefer(self.text, m.start(), m.end()) == "past":
+                return self._mk(m, _last_weekend(self.ref))
+            return None
+        if unit in ("night", "morning", "evening", "afternoon", "day"):
+            return self._mk(m, Interval.granule(anchor.start, G.DAY))
+        if unit == "weekend":
+            return self._mk(m, _weekend_of(anchor.start))
+        return self._mk(m, Interval.granule(anchor.start, _UNIT[unit]))
+
+    def _ago(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        count_word, unit, direction = m.group(1).casefold(), m.group(2).casefold(), m.group(3).casefold()
+        n = _count(count_word)
+        g = _UNIT[unit]
+        sign = 1 if direction in ("later", "after") else -1
+        if direction in ("before", "later", "after", "earlier"):
+            anchor_iv = self.anchor(found)
+            if direction == "earlier" and anchor_iv is None:
+                anchor_iv = None  # "two days earlier" without antecedent = ago
+            base = anchor_iv.start if anchor_iv is not None and anchor_iv.start is not None else self.day
+            if anchor_iv is None and direction in ("later", "after"):
+                return None  # "two days later" with nothing to count from
+        else:
+            base = self.day
+        if count_word in _VAGUE:
+            lo = base + sign * _delta(g, n + 2)
+            hi = base + sign * _delta(g, 1)
+            lo, hi = min(lo, hi), max(lo, hi)
+            iv = Interval(start=floor(lo, G.DAY), end=floor(hi, G.DAY) + timedelta(days=1),
+                          start_granularity=G.DAY, end_granularity=G.DAY)
+            return self._mk(m, iv, kind="range")
+        if unit == "weekend":
+            wk = _last_weekend(base) if sign < 0 else _weekend_of(base + timedelta(days=7))
+            return self._mk(m, _shift(wk, G.WEEK, sign * (n - 1)))
+        target = base + sign * _delta(g, n) if g in (G.DAY, G.WEEK) else step(floor(base, g), g, sign * n)
+        return self._mk(m, Interval.granule(target, g))
+
+    def _weekend(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        which = m.group(1).casefold()
+        last = _last_weekend(self.ref)
+        if which in ("last", "this past", "past"):
+            if floor(self.ref, G.DAY).weekday() >= 5 and which == "last":
+                last = _shift(last, G.WEEK, -1)
+            return self._mk(m, last)
+        if which == "next":
+            return self._mk(m, _weekend_of(self.day + timedelta(days=7)))
+        if which in ("the", "over the"):
+            anchor = self.anchor(found)
+            if anchor is not None and anchor.start is not None:
+                return self._mk(m, _weekend_of(anchor.start))
+        # "this weekend": the coming one, unless the sentence is in the past tense.
+        if _prefer(self.text, m.start(), m.end()) == "past" and self.day.weekday() in (0, 5, 6):
+            return self._mk(m, last)
+        return self._mk(m, _weekend_of(self.day))
+
+    def _season(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        which = (m.group(1) or "").casefold()
+        start_month = _SEASON_START[m.group(2).casefold()]
+        if m.group(3):
+            year = int(m.group(3))
+            # "winter 2022" starts in December 2022 under meteorological seasons.
+            return self._mk(m, _season(start_month, year), relative=False)
+        current = floor(self.ref, G.SEASON)
+        # The most recent season of this name that has started by the reference time.
+        year = self.ref.year
+        cand = _season(start_month, year)
+        if cand.start is not None and cand.start > self.ref:
+            cand = _season(start_month, year - 1)
+        if which in ("last", "past", "this past"):
+            if cand.start == current:  # we are in it: "last summer" is the one before
+                cand = _season(start_month, year - 1 if cand.start and cand.start.year == year else year - 2)
+            return self._mk(m, cand)
+        if which == "next" or (not which and _prefer(self.text, m.start(), m.end()) == "future") or (
+            which == "this" and _prefer(self.text, m.start(), m.end()) == "future"
+        ):
+            if cand.start == current:
+                return self._mk(m, cand)
+            assert cand.start is not None
+            return self._mk(m, _season(start_month, cand.start.year + 1))
+        return self._mk(m, cand)
+
+    def _day_range(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        month = _MONTHS.get(m.group(1).casefold().rstrip("."))
+        d1, d2 = int(m.group(2)), int(m.group(3))
+        if month is None or not (1 <= d1 <= d2 <= 31):
+            return None
+        year = int(m.group(4)) if m.group(4) else None
+        if year is None:
+            year = self.ref.year
+            tense = _prefer(self.text, m.start(), m.end())
+            today = (self.ref.month, self.ref.day)
+            if tense == "past" and (month, d1) > today:
+                year -= 1
+            elif tense == "future" and (month, d2) < today:
+                year += 1
+        try:
+            start = datetime(year, month, d1, tzinfo=UTC)
+            end = datetime(year, month, d2, tzinfo=UTC) + timedelta(days=1)
+        except ValueError:
+            return None
+        iv = Interval(start=start, end=end, start_granularity=G.DAY, end_granularity=G.DAY)
+        return self._mk(m, iv, kind="range", relative=m.group(4) is None)
+
+    def _set(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        return self._mk(m, Interval(), kind="set")
+
+    def _duration(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        count_word = m.group(1) or m.group(3)
+        unit = (m.group(2) or m.group(4)).casefold()
+        text = m.group(0).casefold()
+        n = _count(count_word)
+        g = _UNIT[unit]
+        if text.startswith("in ") and _prefer(self.text, m.start(), m.end()) == "future":
+            # "in two weeks": a point in the future, not a duration.
+            target = self.day + _delta(g, n) if g in (G.DAY, G.WEEK) else step(floor(self.day, g), g, n)
+            return self._mk(m, Interval.granule(target, g))
+        if _prefer(self.text, m.start(), m.end()) == "future":
+            iv = Interval(start=self.ref, end=self.ref + _delta(g, n), start_granularity=G.INSTANT,
+                          end_granularity=g)
+        else:
+            iv = Interval(start=self.ref - _delta(g, n), end=self.ref, start_granularity=g,
+                          end_granularity=G.INSTANT)
+        return self._mk(m, iv, kind="duration")
+
+
+def _delta(g: G, n: int) -> timedelta:
+    days = {G.DAY: 1, G.WEEK: 7, G.MONTH: 30, G.SEASON: 91, G.YEAR: 365}[g]
+    return timedelta(days=days * n)
+
+
+# -- Duckling layer ------------------------------------------------------------------------------------
+_duck_lock = threading.Lock()
+_GRAIN = {"day": G.DAY, "week": G.WEEK, "month": G.MONTH, "year": G.YEAR}
+
+
+@lru_cache(maxsize=1)
+def _duckling() -> tuple[Any, Any, Any, Any]:
+    import duckling
+
+    with _duck_lock:
+        duckling.init()
+        tz = duckling.load_time_zones("/usr/share/zoneinfo")
+        locale = duckling.default_locale_lang(duckling.parse_lang("EN"))
+        dims = duckling.parse_dimensions(["time"])
+    return duckling, tz, locale, dims
+
+
+def _duck_parse(text: str, ref: datetime) -> list[dict[str, Any]]:
+    duckling, tz, locale, dims = _duckling()
+    ref_time = duckling.parse_ref_time(tz, "UTC", int(ref.timestamp()))
+    result: list[dict[str, Any]] = duckling.parse(text, duckling.Context(ref_time, locale), dims, False)
+    return result
+
+
+def _ts(s: str) -> datetime:
+    return as_utc(datetime.fromisoformat(s))
+
+
+def _value_interval(v: dict[str, Any]) -> Interval | None:
+    if v.get("type") == "interval":
+        frm, to = v.get("from"), v.get("to")
+        start = _ts(frm["value"]) if frm else None
+        end = _ts(to["value"]) if to else None
+        gs = _GRAIN.get(frm["grain"], G.DAY) if frm else G.DAY
+        ge = _GRAIN.get(to["grain"], G.DAY) if to else G.DAY
+        if frm and frm["grain"] in ("hour", "minute", "second"):
+            # Evening-to-midnight or weekend spans: keep whole days.
+            assert start is not None
+            start = floor(start, G.DAY) + (timedelta(days=1) if start.hour >= 17 and end and
+                                           (end - start) > timedelta(days=1) else timedelta())
+            gs = G.DAY
+        if to and to["grain"] in ("hour", "minute", "second"):
+            assert end is not None
+            end = floor(end, G.DAY) + (timedelta(days=1) if end != floor(end, G.DAY) else timedelta())
+            ge = G.DAY
+        if start is not None and end is not None and end <= start:
+            end = start + timedelta(days=1)
+        return Interval(start=start, end=end, start_granularity=gs, end_granularity=ge)
+    if "value" not in v:
+        return None
+    t = _ts(v["value"])
+    grain = v.get("grain", "day")
+    if grain == "quarter":
+        start = floor(t, G.MONTH)
+        return Interval(start=start, end=step(start, G.MONTH, 3), start_granularity=G.MONTH,
+                        end_granularity=G.MONTH)
+    if grain in _GRAIN:
+        return Interval.granule(t, _GRAIN[grain])
+    # hour / minute / second: the day it falls on is what events are dated by.
+    return Interval.granule(t, G.DAY)
+
+
+def _debias(body: str, iv: Interval, ref: datetime, prefer: Prefer) -> Interval:
+    """Move a bare "Friday" / "in March" / "13 August" to the past occurrence in a past-tense clause."""
+    if prefer != "past" or _DIRECTED.search(body) or _YEAR.search(body) or iv.start is None:
+        return iv
+    today_end = floor(ref, G.DAY) + timedelta(days=1)
+    if iv.start < today_end:
+        return iv
+    if "weekend" in body.casefold():
+        return _last_weekend(ref)
+    if _WEEKDAY_RE.search(body) and not _MONTH_WORD.search(body):
+        weeks = (iv.start - floor(ref, G.DAY)).days // 7 + 1
+        return _shift_days(iv, -7 * weeks)
+    if _MONTH_WORD.search(body) and iv.granularity in (G.DAY, G.MONTH, G.WEEK):
+        out = iv
+        while out.start is not None and out.start >= today_end:
+            out = _shift_years(out, -1)
+        return out
+    return iv
+
+
+def _shift_days(iv: Interval, days: int) -> Interval:
+    d = timedelta(days=days)
+    return iv.model_copy(update={"start": iv.start + d if iv.start else None,
+                                 "end": iv.end + d if iv.end else None})
+
+
+def _shift_years(iv: Interval, years: int) -> Interval:
+    def mv(t: datetime | None) -> datetime | None:
+        if t is None:
+            return None
+        try:
+            return t.replace(year=t.year + years)
+        except ValueError:  # 29 February
+            return t.replace(year=t.year + years, day=28)
+
+    return iv.model_copy(update={"start": mv(iv.start), "end": mv(iv.end)})
+
+
+_MAYBE_TIME = re.compile(
+    r"\d|\b(yesterday|today|tonight|tomorrow|ago|last|next|this|past|weeks?|weekends?|months?|years?|morning|"
+    r"night|evening|days?|since|until|till|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|"
+    r"june|july|august|september|october|november|december|christmas|easter|halloween|thanksgiving|"
+    r"new year|valentine|summer|winter|spring|fall|autumn|noon|midnight|later|earlier)\b",
+    re.IGNORECASE,
+)
+
+
+def find_times(
+    text: str, reference: datetime, *, context: Sequence[TimeMention] = (), prefer: Prefer | None = None
+) -> list[TimeMention]:
+    """Temporal expressions of `text`, in order, resolved against `reference`.
+
+    `context` holds earlier mentions of the same episode or session, for anaphora ("the day after",
+    "that weekend"). `prefer` forces the tense used to resolve bare expressions; by default it is read
+    from the clause around each mention.
+    """
+    if not text or not _MAYBE_TIME.search(text):
+        return []
+    ref = as_utc(reference)
+    explicit: list[TimeMention] = []
+    for hit in _duck_parse(text, ref):
+        start, end = int(hit["start"]), int(hit["end"])
+        body = hit["body"]
+        if hit.get("dim") != "time" or body.casefold().strip() in _DROP_BODIES:
+            continue
+        if body.islower() and body in _MONTHS:  # "may", "march", "sat" as words
+            continue
+        iv = _value_interval(hit["value"])
+        if iv is None:
+            continue
+        iv = _debias(body, iv, ref, prefer or _prefer(text, start, end))
+        kind: Kind = "range" if hit["value"].get("type") == "interval" else "point"
+        if body.casefold().startswith(("since", "from")) and iv.end is None:
+            kind = "range"
+        relative = not _YEAR.search(body)
+        explicit.append(TimeMention(text=body, start=start, end=end, interval=iv, kind=kind,
+                                    relative=relative))
+    found = _Rules(text, ref, context, explicit).run()
+    taken = [(m.start, m.end) for m in found]
+    found += [m for m in explicit if not any(s < m.end and m.start < e for s, e in taken)]
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+__all__ = ["TimeMention", "find_times"]
