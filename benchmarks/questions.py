@@ -31,13 +31,13 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tkgmem.navigate.parser.signals import detect, multitq_qtype, timequestions_signals
 from tkgmem.navigate.parser.timerange import question_range
-from tkgmem.temporal import Interval
+from tkgmem.temporal import Granularity, Interval
 
 ANNOTATION_DAY = datetime(2025, 7, 17, 12, tzinfo=UTC)
 
@@ -93,11 +93,13 @@ def _pred_days(iv: Interval | None) -> tuple[Any, Any]:
     s = iv.start.date() if iv.start else None
     e = None
     if iv.end is not None:
-        e = (iv.end if iv.end == iv.start else iv.end - _EPS).date()
+        # a day/month end is exclusive (the next granule); an instant end is the moment itself
+        inclusive = iv.end_granularity is Granularity.INSTANT or iv.end == iv.start
+        e = (iv.end if inclusive else iv.end - _EPS).date()
     return s, e
 
 
-_EPS = __import__("datetime").timedelta(microseconds=1)
+_EPS = timedelta(microseconds=1)
 
 
 def _iou(pred: Interval | None, gs: datetime, ge: datetime) -> float:
@@ -118,7 +120,7 @@ def bench_time_dialog(path: Path, show_errors: int = 0) -> dict[str, Any]:
     n = 0
     ious: list[float] = []
     by_source: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    errors = []
+    errors: list[tuple[str, ...]] = []
     for rid, rec in data.items():
         g = rec["question_time_range"]
         if not isinstance(g.get("start"), str) or not isinstance(g.get("end"), str):
@@ -146,12 +148,114 @@ def bench_time_dialog(path: Path, show_errors: int = 0) -> dict[str, Any]:
             "time_dialog_by_source": {k: {"exact": v[0] / v[1], "n": v[1]} for k, v in sorted(by_source.items())}}
 
 
-def bench_locomo(folder: Path, limit: int | None = None) -> dict[str, Any]:
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "a": 1}
+
+
+def gold_interval(answer: str, year_hint: int) -> Interval | None:
+    """LoCoMo's gold for a "When" question as an interval: "7 May 2023", "June 2023", "2022",
+    "The week before 9 June 2023", "The Friday before 15 July 2023", "two weekends before 17 July 2023",
+    "The week of 23 August 2023". None when it is not a date (e.g. "4 years")."""
+    import dateparser
+
+    a = " ".join(str(answer).strip().rstrip(".").split())
+    m = re.match(r"(?i)^(?:the\s+|(one|two|three|four|a)\s+)?(week|weekend|\w+day)s?\s+(before|after|of)\s+(.+)$", a)
+    if m:
+        base = gold_interval(m.group(4), year_hint)
+        if base is None or base.start is None:
+            return None
+        d = base.start
+        n = _NUMS.get((m.group(1) or "one").lower(), 1)
+        unit, rel = m.group(2).lower(), m.group(3).lower()
+        if unit == "week":
+            if rel == "of":
+                start = d - timedelta(days=d.weekday())
+                return Interval(start=start, end=start + timedelta(days=7), start_granularity=Granularity.WEEK,
+                                end_granularity=Granularity.WEEK)
+            s = d - timedelta(days=7 * n) if rel == "before" else d + timedelta(days=1)
+            return Interval(start=s, end=s + timedelta(days=7), start_granularity=Granularity.WEEK,
+                            end_granularity=Granularity.WEEK)
+        if unit == "weekend":
+            back = (d.weekday() - 5) % 7 or 7  # days back to the Saturday before d
+            sat = d - timedelta(days=back + 7 * (n - 1))
+            return Interval(start=sat, end=sat + timedelta(days=2), start_granularity=Granularity.DAY,
+                            end_granularity=Granularity.DAY)
+        if unit in _WEEKDAYS:
+            back = (d.weekday() - _WEEKDAYS.index(unit)) % 7 or 7
+            return Interval.granule(d - timedelta(days=back), Granularity.DAY)
+        return None
+    if re.fullmatch(r"\d{4}", a):
+        return Interval.granule(f"{a}-01-01", Granularity.YEAR)
+    settings = {"PREFER_DAY_OF_MONTH": "first", "RELATIVE_BASE": datetime(year_hint, 12, 31)}
+    parsed = dateparser.parse(a, languages=["en"], settings=settings)
+    if parsed is None:
+        return None
+    if re.fullmatch(r"(?i)[a-z]+,?\s+\d{4}", a):
+        return Interval.granule(parsed.replace(day=1), Granularity.MONTH)
+    if re.search(r"\d{1,2}", a) and re.search(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", a):
+        return Interval.granule(parsed, Granularity.DAY)
+    return None
+
+
+def when_right(answer_time: Interval | None, gold: Interval) -> bool:
+    """Right when the answer overlaps the gold period and is not vaguer than it (a "last week" answer,
+    Monday-based, overlaps LoCoMo's "the week before <date>", which counts 7 days back)."""
+    if answer_time is None or answer_time.start is None or gold.start is None or gold.end is None:
+        return False
+    inside = answer_time.overlaps(gold)
+    span = (answer_time.end - answer_time.start) if answer_time.end else None
+    return inside and span is not None and span <= gold.end - gold.start
+
+
+def bench_locomo(folder: Path, limit: int | None = None, show: int = 0) -> dict[str, Any]:
+    """Ingest each conversation into a fresh store, ask its category-2 "When" questions at the time of
+    its last session, and score the answers' intervals against the gold dates."""
+    import tempfile
+
     try:
-        from benchmarks.locomo_when import run_locomo_when  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
+        from tkgmem.ingest.formats.locomo import parse_locomo_time
+        from tkgmem.memory import Memory
+        from tkgmem.store import open_store
+    except ImportError as exc:  # ingestion not available
         return {"locomo_when_accuracy": None, "locomo_when_n": 0, "locomo_note": f"not run: {exc}"}
-    return dict(run_locomo_when(folder, limit=limit))
+    files = sorted(folder.glob("*.json"))[: limit or None]
+    right = n = 0
+    kinds: Counter[str] = Counter()
+    per_file = {}
+    t_ingest = 0.0
+    shown = 0
+    for path in files:
+        data = _load(path)
+        conv = data.get("conversation", data)
+        stamps = [parse_locomo_time(str(v)) for k, v in conv.items() if k.endswith("_date_time") and v]
+        now = max(stamps)
+        with tempfile.TemporaryDirectory() as tmp:
+            mem = Memory(open_store(f"sqlite:///{tmp}/m.db"), tenant="locomo")
+            t0 = time.time()
+            mem.ingest([path], format="locomo")
+            t_ingest += time.time() - t0
+            fr = fn = 0
+            for qa in data["qa"]:
+                if qa.get("category") != 2 or not str(qa.get("question", "")).lower().startswith("when"):
+                    continue
+                gold = gold_interval(str(qa.get("answer", "")), now.year)
+                if gold is None:
+                    continue
+                ans = mem.ask(qa["question"], now=now)
+                ok = when_right(ans.time, gold)
+                kinds[f"{ans.kind}:{'ok' if ok else 'miss'}"] += 1
+                fn += 1
+                fr += ok
+                if not ok and shown < show:
+                    shown += 1
+                    print("  locomo miss", path.name, qa["question"], "| gold", qa["answer"], gold, "| got",
+                          ans.kind, ans.value, file=sys.stderr)
+            mem.close()
+        per_file[path.name] = {"accuracy": fr / fn if fn else None, "n": fn}
+        right += fr
+        n += fn
+    return {"locomo_when_accuracy": right / n if n else None, "locomo_when_n": n, "locomo_per_file": per_file,
+            "locomo_answer_kinds": dict(kinds), "locomo_ingest_seconds": round(t_ingest, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.data / "time_dialog" / "question_time_ranges.json").is_file():
         out.update(bench_time_dialog(args.data / "time_dialog" / "question_time_ranges.json", args.show_errors))
     if (args.data / "locomo").is_dir() and not args.skip_locomo:
-        out.update(bench_locomo(args.data / "locomo", args.locomo_limit))
+        out.update(bench_locomo(args.data / "locomo", args.locomo_limit, args.show_errors))
     elif args.skip_locomo:
         out["locomo_note"] = "skipped (--skip-locomo)"
     out["seconds"] = round(time.time() - t0, 1)

@@ -33,12 +33,15 @@ from tkgmem.model import (
     Stats,
     TimelineItem,
 )
+from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.settings import Settings
 from tkgmem.store import Store, open_store
 from tkgmem.temporal import Basis, Interval
 
 if TYPE_CHECKING:
     from tkgmem.navigate.answer import Answer
+    from tkgmem.navigate.experience import ExperienceMemory
+    from tkgmem.navigate.plan import Plan
     from tkgmem.retrieve.evidence import Evidence
 
 
@@ -166,12 +169,35 @@ class Memory:
         hits: list[Evidence] = self.retriever().search(self.tenant, text, k, basis=basis, time_range=time_range)
         return hits
 
+    def experience(self) -> ExperienceMemory:
+        if "experience" not in self._shared:
+            from tkgmem.navigate.experience import ExperienceMemory
+
+            encoder = self.retriever().encoder if self.settings.embeddings else None
+            self._shared["experience"] = ExperienceMemory(self.settings.experience_path or None, encoder=encoder)
+        experience: ExperienceMemory = self._shared["experience"]
+        return experience
+
     def ask(self, question: str, basis: Basis = Basis(), now: datetime | None = None) -> Answer:
+        """Parse the question into a plan and run it; falls back to hybrid retrieval when no plan fits."""
         from tkgmem.navigate.ask import ask
 
         return ask(self.store, self.tenant, question, basis=basis, now=now,
                    fallback=self.retriever().as_fallback(self.tenant, basis),
-                   experience=self._shared.get("experience"))
+                   experience=self.experience() if self.settings.embeddings else None,
+                   relations=self.store_relations())
+
+    def navigate(self, plan: Plan | dict[str, Any], now: datetime | None = None) -> Answer:
+        """Run a plan given directly (as built by `ask --explain` or sent through the API)."""
+        from tkgmem.navigate.ask import run_plan
+        from tkgmem.navigate.plan import Plan as PlanModel
+
+        model = plan if isinstance(plan, PlanModel) else PlanModel.model_validate(plan)
+        return run_plan(self.store, self.tenant, model, now=now, relations=self.store_relations())
+
+    def store_relations(self) -> RelationRegistry:
+        relations: RelationRegistry = getattr(self.store, "relations", DEFAULT_RELATIONS)
+        return relations
 
     # -- corrections ----------------------------------------------------------------------------
     def correct_fact(self, lineage_id: str, *, valid: Interval | None = None, object: str | None = None,

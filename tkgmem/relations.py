@@ -29,6 +29,9 @@ _DEFAULT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "dating": ("girlfriend", "boyfriend", "dates", "seeing"),
     "has_pet": ("pet", "dog", "cat"),
     "nationality": ("citizen of", "citizenship"),
+    "has_grandparent": ("grandparent", "grandmother", "grandfather", "grandma", "grandpa"),
+    "has_relative": ("relative", "cousin", "aunt", "uncle", "niece", "nephew"),
+    "has_colleague": ("colleague", "coworker", "boss", "mentor"),
     "age": ("aged",),
     "status": ("state",),
 }

@@ -25,6 +25,7 @@ class Settings(BaseModel):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str | None = None
+    experience_path: str = Field("", description="JSON file that keeps reusable question plans across runs")
     llm_url: str | None = Field(None, description="optional OpenAI-compatible endpoint for the LLM extractor")
 
     @classmethod

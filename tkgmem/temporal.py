@@ -49,7 +49,11 @@ def as_utc(value: datetime | date | str) -> datetime:
             ) from exc
         value = parsed
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError as exc:  # 9999-12-31T23:00-05:00 is past the last representable instant
+            raise InputError(f"{value.isoformat()} is out of range once converted to UTC; use years 1-9999"
+                             ) from exc
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     raise InputError(f"expected a date/time, got {type(value).__name__}")

@@ -96,7 +96,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:that|the same)\s+(day|week|weekend|month|year|night|morning|evening|afternoon)\b",
         re.IGNORECASE)),
     ("ago", re.compile(
-        r"\b(" + _NUM_RE + r")\s+(day|week|weekend|month|year)s?\s+(ago|back|earlier|before|later|after)\b",
+        r"\b(?:about\s+|around\s+|almost\s+|over\s+|nearly\s+)?(" + _NUM_RE
+        + r")\s+(day|week|weekend|month|year)s?\s+(ago|back|earlier|before|later|after)\b",
         re.IGNORECASE)),
     ("weekend", re.compile(r"\b(last|this past|past|this|next|the|over the)\s+weekend\b", re.IGNORECASE)),
     ("season", re.compile(
@@ -271,8 +272,11 @@ class _Rules:
         if unit == "weekend":
             wk = _last_weekend(base) if sign < 0 else _weekend_of(base + timedelta(days=7))
             return self._mk(m, _shift(wk, G.WEEK, sign * (n - 1)))
-        target = base + sign * _delta(g, n) if g in (G.DAY, G.WEEK) else step(floor(base, g), g, sign * n)
-        return self._mk(m, Interval.granule(target, g))
+        if g in (G.DAY, G.WEEK):
+            return self._mk(m, Interval.granule(base + sign * _delta(g, n), g))
+        # "a year ago" said in August 2023 is around August 2022: keep the month.
+        target = step(floor(base, G.MONTH), G.MONTH, sign * n * (12 if g is G.YEAR else 1))
+        return self._mk(m, Interval.granule(target, G.MONTH))
 
     def _weekend(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         which = m.group(1).casefold()
@@ -387,8 +391,13 @@ def _duckling() -> tuple[Any, Any, Any, Any]:
 def _duck_parse(text: str, ref: datetime) -> list[dict[str, Any]]:
     duckling, tz, locale, dims = _duckling()
     ref_time = duckling.parse_ref_time(tz, "UTC", int(ref.timestamp()))
-    result: list[dict[str, Any]] = duckling.parse(text, duckling.Context(ref_time, locale), dims, False)
+    # NUL panics the Rust side and lone surrogates cannot cross into it; same-length stand-ins keep offsets.
+    safe = _UNSAFE.sub(" ", text)
+    result: list[dict[str, Any]] = duckling.parse(safe, duckling.Context(ref_time, locale), dims, False)
     return result
+
+
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _ts(s: str) -> datetime:
@@ -492,22 +501,28 @@ def find_times(
     explicit: list[TimeMention] = []
     for hit in _duck_parse(text, ref):
         start, end = int(hit["start"]), int(hit["end"])
-        body = hit["body"]
+        body = text[start:end]  # the caller's own characters (the parser saw sanitised ones)
         if hit.get("dim") != "time" or body.casefold().strip() in _DROP_BODIES:
             continue
         if body.islower() and body in _MONTHS:  # "may", "march", "sat" as words
             continue
-        iv = _value_interval(hit["value"])
-        if iv is None:
+        try:
+            iv = _value_interval(hit["value"])
+            if iv is None:
+                continue
+            iv = _debias(body, iv, ref, prefer or _prefer(text, start, end))
+        except (ValueError, OverflowError):  # beyond years 1-9999 ("in 9999", "3000 years ago"): not a time
             continue
-        iv = _debias(body, iv, ref, prefer or _prefer(text, start, end))
         kind: Kind = "range" if hit["value"].get("type") == "interval" else "point"
         if body.casefold().startswith(("since", "from")) and iv.end is None:
             kind = "range"
         relative = not _YEAR.search(body)
         explicit.append(TimeMention(text=body, start=start, end=end, interval=iv, kind=kind,
                                     relative=relative))
-    found = _Rules(text, ref, context, explicit).run()
+    try:
+        found = _Rules(text, ref, context, explicit).run()
+    except (ValueError, OverflowError):  # a rule stepped past year 9999 or before year 1
+        found = []
     taken = [(m.start, m.end) for m in found]
     found += [m for m in explicit if not any(s < m.end and m.start < e for s, e in taken)]
     found.sort(key=lambda m: m.start)

@@ -19,6 +19,7 @@ from tkgmem.cli.common import (
 from tkgmem.ingest.formats import READERS, ReaderOptions
 from tkgmem.memory import Memory
 from tkgmem.model import Entity, Event, Fact
+from tkgmem.navigate.answer import Answer
 from tkgmem.temporal import Interval, as_utc
 
 
@@ -165,6 +166,27 @@ def ask(question: str, store_url: str | None, tenant: str | None, valid_at: str 
     if as_json:
         emit_json(answer)
         return
-    from tkgmem.navigate.explain import render_answer
-
     click.echo(render_answer(answer, explain=explain, k=k))
+
+
+def render_answer(answer: Answer, *, explain: bool = False, k: int = 3) -> str:
+    """The answer and its best evidence in a few lines; with `explain`, the plan and full evidence path."""
+    if explain:
+        from tkgmem.navigate.explain import explain as explain_answer
+
+        return explain_answer(answer)
+    if answer.abstained:
+        head = f"A: not in memory ({answer.explanation})" if answer.explanation else "A: not in memory"
+    elif answer.kind == "evidence":
+        head = "A: no plan fits this question; the closest evidence:"
+    else:
+        head = f"A: {answer.value}"
+        if answer.time is not None and answer.kind != "time":
+            head += f"  (valid {answer.time})"
+    lines = [head]
+    for e in answer.evidence[:k]:
+        said = f"{e.reference_time:%Y-%m-%d}" if e.reference_time else "?"
+        lines.append(f"   [{said}] {e.text[:160]}")
+    if answer.basis is not None:
+        lines.append(f"   basis: {answer.basis.describe()}")
+    return "\n".join(lines)

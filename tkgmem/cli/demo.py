@@ -8,7 +8,7 @@ from importlib import resources
 import click
 
 from tkgmem.cli.common import friendly_errors, open_memory
-from tkgmem.cli.core import describe
+from tkgmem.cli.core import describe, render_answer
 from tkgmem.ingest.items import EpisodeIn, FactRecordIn
 from tkgmem.memory import Memory
 from tkgmem.model import FactQuery
@@ -76,7 +76,5 @@ def demo(store_url: str, tenant: str) -> None:
     for question in ("When did Alice move to Berlin?", "Where did Alice work before she moved to Berlin?",
                      "When did Bob adopt a puppy?", "What did Carol do in the Alps?"):
         answer = mem.ask(question)
-        from tkgmem.navigate.explain import render_answer
-
-        click.echo(f"Q: {question}\n{render_answer(answer, explain=False, k=2)}\n")
+        click.echo(f"Q: {question}\n{render_answer(answer, k=2)}\n")
     click.echo("Try: tkgmem timeline Alice --store " + store_url + " --tenant " + tenant)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
+from tkgmem.errors import TkgError
 from tkgmem.settings import Settings
+
+if TYPE_CHECKING:
+    from tkgmem.graphql.keys import KeyStore
 
 _KEYS_HELP = "API keys file (SQLite); default: next to a SQLite store file (memory.keys.db), else ./tkgmem-keys.db"
 
@@ -37,7 +42,7 @@ def serve(store: str | None, host: str, port: int, keys_path: str | None, max_de
     memory = Memory.open(settings.store_url, settings=settings)
     keys = open_keys(keys_path, settings.store_url)
     overrides = {k: v for k, v in {"max_depth": max_depth, "max_page_size": max_page_size}.items() if v}
-    limits = Limits(**overrides)  # type: ignore[arg-type]
+    limits = Limits(**overrides)
     if not keys.list():
         click.echo(f"note: no API keys in {keys.path}; every request will get 401. Create one with "
                    f"`tkgmem keys create --tenant {settings.tenant} --role read`", err=True)
@@ -50,10 +55,13 @@ def keys() -> None:
     """Create, list and revoke API keys (stored hashed; the token is shown once)."""
 
 
-def _open(store: str | None, keys_path: str | None):  # type: ignore[no-untyped-def]
+def _open(store: str | None, keys_path: str | None) -> KeyStore:
     from tkgmem.graphql.keys import open_keys
 
-    return open_keys(keys_path, _store_url(store))
+    try:
+        return open_keys(keys_path, _store_url(store))
+    except TkgError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 _store_opt = click.option("--store", "store", envvar="TKGMEM_STORE_URL", default=None,
@@ -71,7 +79,10 @@ _keys_opt = click.option("--keys", "keys_path", envvar="TKGMEM_KEYS_FILE", defau
 def keys_create(tenant: str, role: str, label: str, store: str | None, keys_path: str | None, as_json: bool) -> None:
     """Create a key and print its token (shown once; only a salted hash is kept)."""
     ks = _open(store, keys_path)
-    key, token = ks.create(tenant, role, label)
+    try:
+        key, token = ks.create(tenant, role, label)
+    except TkgError as exc:
+        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps({"id": key.id, "tenant": key.tenant, "role": key.role.value, "token": token}))
     else:
@@ -102,5 +113,8 @@ def keys_list(tenant: str | None, include_revoked: bool, store: str | None, keys
 @_keys_opt
 def keys_revoke(key_id: str, store: str | None, keys_path: str | None) -> None:
     """Revoke a key by id; requests with it get 401 from then on."""
-    key = _open(store, keys_path).revoke(key_id)
+    try:
+        key = _open(store, keys_path).revoke(key_id)
+    except TkgError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"revoked {key.id} (tenant {key.tenant})")

@@ -6,6 +6,7 @@ mention it. One `Entity` per lineage id per batch, carrying every span and every
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -88,7 +89,8 @@ class EntityCollector:
     def speaker(self, episode: Episode, name: str) -> str:
         return self.mention(name, "person", Span(episode_id=episode.id))
 
-    def add(self, episode: Episode, doc: Doc) -> list[tuple[str, int, int]]:
+    def add(self, episode: Episode, doc: Doc, resolve: Callable[[str], str] | None = None,
+            ) -> list[tuple[str, int, int]]:
         """Speakers and named entities of one episode; returns (entity id, start, end) of the NER hits."""
         for person in (episode.speaker, episode.addressee):
             if person:
@@ -103,8 +105,12 @@ class EntityCollector:
                 continue
             offset = ent.text.find(name) if name in ent.text else 0
             start = ent.start_char + offset
-            eid = self.mention(name, type_, Span(episode_id=episode.id, start=start, end=start + len(name)))
-            hits.append((eid, start, start + len(name)))
+            surface = name
+            if type_ == "person" and resolve is not None:
+                name = resolve(name)
+            eid = self.mention(name, type_, Span(episode_id=episode.id, start=start, end=start + len(surface)),
+                               surface=surface)
+            hits.append((eid, start, start + len(surface)))
         return hits
 
     def entities(self) -> list[Entity]:

@@ -1,7 +1,9 @@
 """The default offline extractor: spaCy + a time normaliser + a sentence encoder, no language model.
 
 Runs the models once per batch (`nlp.pipe`, batched encoding) and hands the parsed documents to small
-stages, each in its own module, so that extraction costs little more than the models themselves.
+stages, one module each: mentions (speakers, named entities), people (pronouns, kinship, name variants),
+segment (clauses), time (`tkgmem.timex`), events, facts, links. Extraction therefore costs little more
+than the models themselves.
 """
 
 from __future__ import annotations
@@ -9,13 +11,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tkgmem.extract.mentions import EntityCollector
-from tkgmem.model import Batch, Episode
+from tkgmem.extract.events import ClauseEvent, EventBuilder
+from tkgmem.extract.facts import FactExtractor
+from tkgmem.extract.links import links
+from tkgmem.extract.mentions import EntityCollector, clean_name
+from tkgmem.extract.people import NameIndex, People
+from tkgmem.extract.segment import clauses
+from tkgmem.model import Batch, Episode, Event, EventLink, FactInput, LinkType
 from tkgmem.nlp import load_encoder, load_spacy
 from tkgmem.settings import Settings
+from tkgmem.temporal import utcnow
+from tkgmem.timex import TimeMention, find_times
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
+
+_CONTEXT = 4  # earlier time mentions of a session kept for anaphora ("the day after")
 
 
 class Pipeline:
@@ -39,15 +50,73 @@ class Pipeline:
     def extract(self, episodes: Sequence[Episode], tenant: str) -> Batch:
         episodes = list(episodes)
         docs = self.parse(episodes)
-        collector = EntityCollector(tenant)
-        for episode, doc in zip(episodes, docs, strict=True):
-            collector.add(episode, doc)
+        now = utcnow()
+        collector = EntityCollector(tenant, now)
+        names = _names(episodes, docs)
+        people = People(collector, names)
+        builder = EventBuilder(tenant, people, now)
+        fact_stage = FactExtractor(collector)
+        events: dict[str, Event] = {}
+        facts: list[FactInput] = []
+        link_list: list[EventLink] = []
+        context: dict[str, list[TimeMention]] = {}
+        order = sorted(range(len(episodes)), key=lambda i: (episodes[i].session or episodes[i].source,
+                                                            episodes[i].reference_time, episodes[i].seq))
+        last_event: dict[str, ClauseEvent] = {}
+        for i in order:
+            ep, doc = episodes[i], docs[i]
+            collector.add(ep, doc, names.resolve)
+            key = ep.session or ep.source
+            ctx = context.setdefault(key, [])
+            times = find_times(ep.text, ep.reference_time, context=ctx)
+            ctx.extend(t for t in times if t.kind in ("point", "range"))
+            del ctx[:-_CONTEXT]
+            found = builder.build(ep, doc, clauses(doc), times)
+            for ce in found:
+                ev = ce.event
+                if ev.lineage_id in events:  # the same event twice in one batch: one event, both spans
+                    prior = events[ev.lineage_id]
+                    ev = prior.model_copy(update={"provenance": tuple(dict.fromkeys(prior.provenance +
+                                                                                    ev.provenance))})
+                events[ev.lineage_id] = ev
+            people.scan(ep, doc)
+            people.note(ep, doc)
+            facts += fact_stage.facts(ep, doc, found)
+            link_list += links(ep, doc, found, tenant)
+            # "After that, ..." at the start of a turn follows the previous turn's last event.
+            opens_follow_up = len(doc) > 0 and (doc[0].lower_ in ("then", "afterwards")
+                                                or doc.text.lower().startswith("after that"))
+            if found and key in last_event and opens_follow_up:
+                prev = last_event[key].event
+                link_list.append(EventLink(tenant=tenant, source_id=prev.lineage_id,
+                                           target_id=found[0].event.lineage_id, type=LinkType.FOLLOW_UP,
+                                           episode_id=ep.id))
+            if found:
+                last_event[key] = found[-1]
+        facts += people.unique_facts()
         return Batch(
             tenant=tenant,
             episodes=episodes,
             entities=collector.entities(),
+            facts=facts,
+            events=list(events.values()),
+            links=list({(lk.source_id, lk.target_id, lk.type): lk for lk in link_list}.values()),
             embeddings=self.embed(episodes),
         )
+
+
+def _names(episodes: Sequence[Episode], docs: Sequence[Doc]) -> NameIndex:
+    """Full person names known to the batch: speakers, addressees and multi-word PERSON entities."""
+    index = NameIndex()
+    for ep in episodes:
+        for person in (ep.speaker, ep.addressee):
+            if person:
+                index.add(person)
+    for doc in docs:
+        for ent in doc.ents:
+            if ent.label_ == "PERSON" and " " in (name := clean_name(ent.text)):
+                index.add(name)
+    return index
 
 
 __all__ = ["Pipeline"]

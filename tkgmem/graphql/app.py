@@ -26,7 +26,7 @@ from tkgmem.memory import Memory
 from tkgmem.temporal import utcnow
 
 
-class _View(GraphQL):  # type: ignore[type-arg]
+class _View(GraphQL):
     """Strawberry's ASGI view with our context (the caller's tenant memory, loaders, limits, clock)."""
 
     def __init__(self, memory: Memory, limits: Limits) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from tkgmem.errors import InputError
 from tkgmem.graphql.limits import Limits, check_page_size
@@ -45,6 +46,9 @@ class Connection(Generic[T]):
     page_info: PageInfo
     edges: list[Edge[T]]
     basis: BasisType = strawberry.field(description="the basis every item of this page was read at")
+    truncated: bool = strawberry.field(
+        default=False, description="true when more items matched than the server reads for one connection "
+        "(its maxScan limit): totalCount and the pages then cover only the first maxScan; narrow the filter")
 
     @strawberry.field(description="the page's nodes without their cursors")
     def nodes(self) -> list[T]:
@@ -98,8 +102,31 @@ def page_basis(args: PageArgs, basis: BasisInput | None, now: datetime) -> Resol
     return ResolvedBasis(valid_at=cursor.valid_at, as_of=cursor.as_of, evaluated_at=now)
 
 
+def wants_total(info: strawberry.Info) -> bool:
+    """Whether the client selected `totalCount` or `truncated` (through fragments too)."""
+
+    def walk(selections: list[Selection]) -> bool:
+        for sel in selections:
+            if isinstance(sel, SelectedField):
+                if sel.name in ("totalCount", "truncated"):
+                    return True
+            elif walk(sel.selections):
+                return True
+        return False
+
+    return any(walk(f.selections) for f in info.selected_fields)
+
+
+def prefix_limit(args: PageArgs, limits: Limits) -> int | None:
+    """Rows to read for a forward page when no count is needed: up to one past the page's end."""
+    if args.last is not None or args.before is not None:
+        return None
+    start = Cursor.decode(args.after).offset + 1 if args.after is not None else 0
+    return min(limits.max_scan, start + check_page_size(args.first, limits) + 1)
+
+
 def paginate(items: Sequence[M], args: PageArgs, rb: ResolvedBasis, limits: Limits,
-             to_node: Callable[[M], T], window: Interval | None = None) -> Connection[T]:
+             to_node: Callable[[M], T], window: Interval | None = None, truncated: bool = False) -> Connection[T]:
     if args.first is not None and args.last is not None:
         raise InputError("give either `first` or `last`, not both")
     start, end = 0, len(items)
@@ -121,4 +148,5 @@ def paginate(items: Sequence[M], args: PageArgs, rb: ResolvedBasis, limits: Limi
     info = PageInfo(has_next_page=hi < len(items), has_previous_page=lo > 0,
                     start_cursor=edges[0].cursor if edges else None,
                     end_cursor=edges[-1].cursor if edges else None)
-    return Connection(total_count=len(items), page_info=info, edges=edges, basis=BasisType.of(rb, window))
+    return Connection(total_count=len(items), page_info=info, edges=edges, basis=BasisType.of(rb, window),
+                      truncated=truncated)

@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar
 import strawberry
 
 from tkgmem.errors import InputError
-from tkgmem.model import Entity, Event, EventQuery, Fact, FactQuery
+from tkgmem.model import Entity, Event, EventQuery, Fact, FactQuery, normalize_name
 from tkgmem.relations import DEFAULT_RELATIONS
 from tkgmem.temporal import Interval
 
@@ -73,7 +73,8 @@ class IntervalFilter:
 @strawberry.input(description="Filter entities; fields combine with AND.")
 class EntityWhere:
     id: IDFilter | None = None
-    name: StringFilter | None = strawberry.field(default=None, description="the name or any alias")
+    name: StringFilter | None = strawberry.field(
+        default=None, description="the name or any alias; `eq`/`in` ignore case")
     type: StringFilter | None = None
     and_: list[EntityWhere] | None = strawberry.field(default=None, name="AND")
     or_: list[EntityWhere] | None = strawberry.field(default=None, name="OR")
@@ -115,18 +116,16 @@ class EventWhere:
 
 def match_string(f: StringFilter | None, value: str | None, also: Iterable[str] = (),
                  canon: Callable[[str], str] | None = None) -> bool:
+    """`canon` normalises both sides of `eq`/`in` (relation synonyms, case-insensitive names)."""
     if f is None:
         return True
-    values = [v for v in (value, *also) if v is not None]
-
-    def norm(v: str) -> set[str]:
-        return {v, canon(v)} if canon else {v}
-
-    if f.eq is not None and not any(v in norm(f.eq) for v in values):
+    norm = canon or (lambda v: v)
+    values = {norm(v) for v in (value, *also) if v is not None}
+    if f.eq is not None and norm(f.eq) not in values:
         return False
-    if f.in_ is not None and not any(v in set().union(*(norm(x) for x in f.in_)) for v in values):
+    if f.in_ is not None and not values & {norm(x) for x in f.in_}:
         return False
-    return f.contains is None or any(f.contains.casefold() in v.casefold() for v in values)
+    return f.contains is None or any(f.contains.casefold() in v.casefold() for v in (value, *also) if v)
 
 
 def match_id(f: IDFilter | None, values: Iterable[str | None]) -> bool:
@@ -179,7 +178,7 @@ def _combine(where: W, item: Any, own: Callable[[W, Any], bool]) -> bool:
 
 
 def _entity_own(w: EntityWhere, e: Entity) -> bool:
-    return (match_id(w.id, [e.lineage_id]) and match_string(w.name, e.name, e.aliases)
+    return (match_id(w.id, [e.lineage_id]) and match_string(w.name, e.name, e.aliases, canon=normalize_name)
             and match_string(w.type, e.type))
 
 
@@ -277,6 +276,31 @@ def event_query(where: EventWhere | None, participant_id: str | None = None) -> 
             window = window_of(w.valid) if window is None else _intersect(window, window_of(w.valid))
     q["valid_overlaps"] = window
     return EventQuery(**q)
+
+
+def _only(where: Any, allowed: dict[str, tuple[str, ...]]) -> bool:
+    """`where` uses only the given fields, each with only the given operators (no AND/OR/NOT)."""
+    for name in ("and_", "or_", "not_"):
+        if getattr(where, name) is not None:
+            return False
+    for name, value in vars(where).items():
+        if value is None or name in ("and_", "or_", "not_"):
+            continue
+        ops = allowed.get(name)
+        if ops is None or any(v is not None and op not in ops for op, v in vars(value).items()):
+            return False
+    return True
+
+
+def fact_exact(where: FactWhere | None) -> bool:
+    """True when the store query from `fact_query` already applies the whole filter."""
+    return where is None or (_only(where, {"subject": ("eq",), "object": ("eq",), "relation": ("eq", "in_"),
+                                          "valid": ("overlaps",)}) and not (
+        where.relation is not None and where.relation.eq is not None and where.relation.in_ is not None))
+
+
+def event_exact(where: EventWhere | None) -> bool:
+    return where is None or _only(where, {"participant": ("eq",), "predicate": ("eq",), "valid": ("overlaps",)})
 
 
 def entity_lookup(where: EntityWhere | None) -> tuple[str | None, str | None]:

@@ -100,7 +100,7 @@ class ErrorPolicy(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is None or not errors:
             return
-        result.errors = [self._label(e) for e in errors]  # type: ignore[union-attr]
+        result.errors = [self._label(e) for e in errors]
 
     def _label(self, error: GraphQLError) -> GraphQLError:
         for pattern, limit, field in _LIMIT_PATTERNS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
@@ -40,7 +40,7 @@ class Loaders:
         self.links: DataLoader[str, list[EventLink]] = DataLoader(self._links)
         self.calls = 0  # threadpool round trips, for tests of batching
 
-    async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+    async def _run(self, fn: Any, *args: Any) -> Any:
         self.calls += 1
         return await run_in_threadpool(fn, *args)
 

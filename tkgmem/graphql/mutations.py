@@ -17,11 +17,11 @@ from strawberry.scalars import JSON
 
 from tkgmem.errors import InputError
 from tkgmem.graphql.context import ctx
+from tkgmem.graphql.filters import IntervalInput
 from tkgmem.graphql.keys import Role
 from tkgmem.graphql.limits import LimitExceeded
 from tkgmem.graphql.results import EraseResultType, IngestResultType
 from tkgmem.graphql.types import FactNode, VersionNode, node_of
-from tkgmem.graphql.filters import IntervalInput
 from tkgmem.ingest.items import EpisodeIn, FactRecordIn, IngestReport, Reject
 
 

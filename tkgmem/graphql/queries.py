@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
 
 from tkgmem.errors import InputError, NotFoundError
-from tkgmem.graphql.connections import Connection, PageArgs, page_basis, paginate
+from tkgmem.graphql.connections import Connection, PageArgs, page_basis, paginate, prefix_limit, wants_total
 from tkgmem.graphql.context import as_basis, ctx
 from tkgmem.graphql.filters import (
     EntityWhere,
     EventWhere,
     FactWhere,
     entity_lookup,
+    event_exact,
     event_query,
+    fact_exact,
     fact_query,
     match_entity,
     match_event,
@@ -33,27 +35,31 @@ from tkgmem.graphql.results import (
 )
 from tkgmem.graphql.types import EntityNode, EpisodeNode, EventNode, FactNode, VersionNode, node_of
 from tkgmem.graphql.values import BasisInput, BasisType
-from tkgmem.model import Entity, Event, Fact
+from tkgmem.memory import Memory
+from tkgmem.model import Diff, DiffEntry, Entity, Event, EventQuery, Fact, FactQuery
+from tkgmem.store.views import diff_versions
 from tkgmem.temporal import Interval, ResolvedBasis
 
 _PAGING = "Relay paging: `first`/`after` forward, `last`/`before` backward."
 
 
-def _sort_key(v: Entity | Fact | Event) -> tuple[object, ...]:
-    start = v.valid.start.isoformat() if v.valid.start else ""
-    return (start, v.recorded_at, v.version_id)
+def _neighbourhood(memory: Memory, entity_id: str, rb: ResolvedBasis) -> list[Entity | Fact | Event]:
+    """What the whole-tenant diff would show about one entity: itself, its facts, its events."""
+    basis = as_basis(rb)
+    point = Interval(start=rb.valid_at, end=rb.valid_at + timedelta(microseconds=1))
+    found: list[Entity | Fact | Event] = []
+    entity = memory.store.entity(memory.tenant, entity_id, basis)
+    if entity is not None and entity.valid.contains(rb.valid_at):
+        found.append(entity)
+    found.extend(memory.facts(FactQuery(entity_id=entity_id), basis))
+    found.extend(e for e in memory.events(EventQuery(participant_id=entity_id, valid_overlaps=point), basis)
+                 if e.valid.contains(rb.valid_at))
+    return found
 
 
-def _touches(v: Entity | Fact | Event | None, entity_id: str) -> bool:
-    if v is None:
-        return False
-    if v.lineage_id == entity_id:
-        return True
-    if isinstance(v, Fact):
-        return entity_id in (v.subject_id, v.object_id)
-    if isinstance(v, Event):
-        return entity_id == v.place_id or any(p.entity_id == entity_id for p in v.participants)
-    return False
+def _entity_diff(memory: Memory, entity_id: str, source: ResolvedBasis, target: ResolvedBasis) -> Diff:
+    return diff_versions(source, _neighbourhood(memory, entity_id, source), target,
+                         _neighbourhood(memory, entity_id, target))
 
 
 @strawberry.type
@@ -83,7 +89,8 @@ class Query(QuestionQuery):
         name, type_ = entity_lookup(where)
         found = await c.call(c.memory.entities, name, type_, as_basis(rb), c.limits.max_scan)
         rows = sorted((e for e in found if match_entity(where, e)), key=lambda e: (e.name.casefold(), e.lineage_id))
-        return paginate(rows, args, rb, c.limits, lambda e: EntityNode(model=e, rb=rb))
+        return paginate(rows, args, rb, c.limits, lambda e: EntityNode(model=e, rb=rb),
+                        truncated=len(found) >= c.limits.max_scan)
 
     @strawberry.field(description="Facts true at validAt (or overlapping a top-level `valid` filter window) and "
                       f"believed at asOf. {_PAGING}")
@@ -94,10 +101,12 @@ class Query(QuestionQuery):
         args = PageArgs(first, after, last, before)
         rb = page_basis(args, basis, c.now)
         query, window = fact_query(where)
-        query = query.model_copy(update={"limit": c.limits.max_scan})
+        limit = prefix_limit(args, c.limits) if fact_exact(where) and not wants_total(info) else None
+        query = query.model_copy(update={"limit": limit or c.limits.max_scan})
         found = await c.call(c.memory.facts, query, as_basis(rb))
-        rows = sorted((f for f in found if match_fact(where, f)), key=_sort_key)
-        return paginate(rows, args, rb, c.limits, lambda f: FactNode(model=f, rb=rb), window)
+        rows = [f for f in found if match_fact(where, f)]  # store order: valid start, then recording
+        return paginate(rows, args, rb, c.limits, lambda f: FactNode(model=f, rb=rb), window,
+                        truncated=limit is None and len(found) >= c.limits.max_scan)
 
     @strawberry.field(description="Events believed at asOf, over all valid time unless a `valid` filter narrows "
                       f"it. {_PAGING}")
@@ -107,10 +116,12 @@ class Query(QuestionQuery):
         c = ctx(info)
         args = PageArgs(first, after, last, before)
         rb = page_basis(args, basis, c.now)
-        query = event_query(where).model_copy(update={"limit": c.limits.max_scan})
+        limit = prefix_limit(args, c.limits) if event_exact(where) and not wants_total(info) else None
+        query = event_query(where).model_copy(update={"limit": limit or c.limits.max_scan})
         found = await c.call(c.memory.events, query, as_basis(rb))
-        rows = sorted((e for e in found if match_event(where, e)), key=_sort_key)
-        return paginate(rows, args, rb, c.limits, lambda e: EventNode(model=e, rb=rb), query.valid_overlaps)
+        rows = [e for e in found if match_event(where, e)]
+        return paginate(rows, args, rb, c.limits, lambda e: EventNode(model=e, rb=rb), query.valid_overlaps,
+                        truncated=limit is None and len(found) >= c.limits.max_scan)
 
     @strawberry.field(description="Episodes by id (in the order given; unknown ids are left out).")
     async def episodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[EpisodeNode]:
@@ -134,7 +145,8 @@ class Query(QuestionQuery):
         return paginate([i.item for i in items], args, rb, c.limits, lambda v: node_of(v, rb), window)
 
     @strawberry.field(description="Every version of one lineage (an entity, fact or event id, or an entity's "
-                      "name) with both intervals; with includeFacts, an entity's history also lists every version of its facts.")
+                      "name) with both intervals; with includeFacts, an entity's history also lists every version "
+                      "of its facts.")
     async def history(self, info: strawberry.Info, id: strawberry.ID, include_facts: bool = False) -> HistoryType:
         c = ctx(info)
         rb = c.resolve(None)
@@ -153,7 +165,8 @@ class Query(QuestionQuery):
         return HistoryType(id=id, versions=[node_of(v, rb) for v in check_versions], basis=BasisType.of(rb))
 
     @strawberry.field(description="What changed between two bases: added, removed and changed lineages with "
-                      "before/after. `entity` keeps only what touches that entity (id or name); `first` caps "
+                      "before/after. `entity` (id or name) keeps only that entity, its facts and the events it takes "
+                      "part in; `first` caps "
                       "each list (the counts are complete).")
     async def diff(self, info: strawberry.Info, from_: Annotated[BasisInput, strawberry.argument(name="from")],
                    to: BasisInput, entity: str | None = None,
@@ -161,18 +174,16 @@ class Query(QuestionQuery):
         c = ctx(info)
         size = check_page_size(first, c.limits)
         source, target = c.resolve(from_.to_basis()), c.resolve(to.to_basis())
-        d = await c.call(c.memory.diff, as_basis(source), as_basis(target))
-        source, target = d.source.model_copy(update={"evaluated_at": c.now}), d.target.model_copy(
-            update={"evaluated_at": c.now})
-        added, removed, changed = d.added, d.removed, d.changed
-        if entity is not None:
+        if entity is None:
+            d = await c.call(c.memory.diff, as_basis(source), as_basis(target))
+        else:  # only what touches the entity: read its neighbourhood at both bases, not the whole tenant
             found = await c.call(c.memory.require_entity, entity, as_basis(target))
-            eid = found.lineage_id
-            added = [e for e in added if _touches(e.after, eid)]
-            removed = [e for e in removed if _touches(e.before, eid)]
-            changed = [e for e in changed if _touches(e.before, eid) or _touches(e.after, eid)]
+            d = await c.call(_entity_diff, c.memory, found.lineage_id, source, target)
+        source, target = (d.source.model_copy(update={"evaluated_at": c.now}),
+                          d.target.model_copy(update={"evaluated_at": c.now}))
+        added, removed, changed = d.added, d.removed, d.changed
 
-        def entries(rows: list) -> list[DiffEntryType]:  # type: ignore[type-arg]
+        def entries(rows: list[DiffEntry]) -> list[DiffEntryType]:
             return [DiffEntryType.of(e, source, target) for e in rows[:size]]
 
         return DiffType(source=BasisType.of(source), target=BasisType.of(target), added=entries(added),
@@ -191,7 +202,8 @@ class Query(QuestionQuery):
         assert rb.as_of is not None
         rows = [ch for ch in found if ch.at <= rb.as_of]
         item_basis = ResolvedBasis(valid_at=rb.valid_at, as_of=None, evaluated_at=rb.evaluated_at)
-        return paginate(rows, args, rb, c.limits, lambda ch: ChangeType.of(ch, item_basis))
+        return paginate(rows, args, rb, c.limits, lambda ch: ChangeType.of(ch, item_basis),
+                        truncated=len(found) >= c.limits.max_scan)
 
     @strawberry.field(description="Counts of what this tenant's memory holds.")
     async def stats(self, info: strawberry.Info) -> StatsType:

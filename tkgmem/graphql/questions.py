@@ -1,4 +1,5 @@
-"""Question fields: `search` (hybrid retrieval, evidence episodes) and `ask` (answer + evidence + plan).
+"""Question fields: `search` (hybrid retrieval, evidence episodes), `ask` (answer + evidence + plan) and
+`navigate` (run a plan sent as JSON).
 
 Both read at a basis like every other root field, and report it.
 """
@@ -6,15 +7,20 @@ Both read at a basis like every other root field, and report it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
+from pydantic import ValidationError
 from strawberry.scalars import JSON
 
+from tkgmem.errors import InputError
 from tkgmem.graphql.context import as_basis, ctx
 from tkgmem.graphql.limits import check_page_size
 from tkgmem.graphql.types import EpisodeNode
 from tkgmem.graphql.values import BasisInput, BasisType, IntervalType
 from tkgmem.navigate.answer import Answer, EvidenceItem
+from tkgmem.navigate.ask import run_plan
+from tkgmem.navigate.plan import Plan
 from tkgmem.retrieve.evidence import Evidence
 from tkgmem.temporal import ResolvedBasis
 
@@ -119,7 +125,7 @@ class AnswerType:
 
     @strawberry.field(description="the plan (a tree of steps) as JSON; null for a plain retrieval answer")
     def plan(self) -> JSON | None:
-        return self.model.plan.model_dump(mode="json") if self.model.plan is not None else None
+        return cast(JSON, self.model.plan.model_dump(mode="json")) if self.model.plan is not None else None
 
     @strawberry.field
     def basis(self) -> BasisType:
@@ -137,6 +143,21 @@ class QuestionQuery:
         rb = c.resolve(basis.to_basis() if basis else None)
         hits = await c.call(c.memory.search, text, k, as_basis(rb))
         return SearchResultType(hits=[EvidenceType(model=h) for h in hits], basis=BasisType.of(rb))
+
+    @strawberry.field(description="Run a navigation plan given as JSON (the `plan` of an `ask` answer, or one "
+                      "written by hand: steps, answer, optional measure). `basis` replaces the plan's own basis.")
+    async def navigate(self, info: strawberry.Info, plan: JSON, basis: BasisInput | None = None) -> AnswerType:
+        c = ctx(info)
+        try:
+            parsed = Plan.model_validate(plan)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'plan'}: {e['msg']}" for e in exc.errors()[:5])
+            raise InputError(f"invalid plan: {problems}") from exc
+        if basis is not None:
+            parsed = parsed.model_copy(update={"basis": basis.to_basis()})
+        rb = c.resolve(parsed.basis)
+        answer = await c.call(run_plan, c.memory.store, c.memory.tenant, parsed, now=c.now)
+        return AnswerType(model=answer, rb=rb)
 
     @strawberry.field(description="Answer a question with the navigator (falls back to retrieval): the answer, "
                       "its evidence path and plan, at the basis.")

@@ -6,8 +6,11 @@ Regenerate the committed SDL with `python -m tkgmem.graphql.schema > api/schema.
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
+from tkgmem.errors import TkgError
 from tkgmem.graphql.limits import Limits, limit_extensions
 from tkgmem.graphql.mutations import Mutation
 from tkgmem.graphql.queries import Query
@@ -15,9 +18,19 @@ from tkgmem.graphql.scalars import SCALAR_OVERRIDES
 from tkgmem.graphql.types import EntityNode, EventNode, FactNode
 
 
-def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+class Schema(strawberry.Schema):
+    """Logs only unexpected errors: client mistakes (validation, limits, our own TkgErrors) are not server
+    problems and would flood the log with tracebacks."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        unexpected = [e for e in errors if e.original_error is not None
+                      and not isinstance(e.original_error, TkgError | GraphQLError)]
+        super().process_errors(unexpected, execution_context)
+
+
+def build_schema(limits: Limits | None = None) -> Schema:
     limits = limits or Limits()
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=[EntityNode, FactNode, EventNode],

@@ -8,22 +8,30 @@ Nested reads go through the request's DataLoaders.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from tkgmem.graphql.connections import Connection, PageArgs, paginate
+from tkgmem.graphql.connections import Connection, PageArgs, page_basis, paginate
 from tkgmem.graphql.context import as_basis, ctx
 from tkgmem.graphql.filters import EventWhere, FactWhere, event_query, fact_query, match_event, match_fact
+from tkgmem.graphql.values import BasisType, IntervalType
 from tkgmem.model import Entity, Episode, Event, EventLink, Fact, Participant, Span
 from tkgmem.temporal import Interval, ResolvedBasis
-from tkgmem.graphql.values import BasisType, IntervalType
 
 
 def pinned(rb: ResolvedBasis) -> ResolvedBasis:
     """A basis with `asOf` fixed (to its evaluation time when it was 'latest'), for cursors."""
     return rb if rb.as_of is not None else rb.model_copy(update={"as_of": rb.evaluated_at})
+
+
+def nested_basis(parent: ResolvedBasis, args: PageArgs, now: datetime) -> ResolvedBasis:
+    """A nested connection reads at its parent's basis; when paging on with a cursor, at the cursor's
+    (pinned) basis, so later pages of a nested list are as stable as root ones."""
+    if args.after is None and args.before is None:
+        return parent
+    return page_basis(args, None, now)
 
 
 @strawberry.type(name="Episode", description="One unit of input: a dialogue turn, a document chunk or a record.")
@@ -68,7 +76,7 @@ class EpisodeNode:
 
     @strawberry.field
     def metadata(self) -> JSON:
-        return self.model.metadata
+        return cast(JSON, self.model.metadata)
 
 
 @strawberry.type(name="Provenance", description="Where a version came from: an episode and the span in its text.")
@@ -171,22 +179,22 @@ class EntityNode(VersionNode):
 
     @strawberry.field
     def attributes(self) -> JSON:
-        return dict(self.model.attributes)
+        return cast(JSON, dict(self.model.attributes))
 
     @strawberry.field(description="facts with this entity as subject or object, at the inherited basis")
     async def facts(self, info: strawberry.Info, where: FactWhere | None = None, first: int | None = None,
                     after: str | None = None, last: int | None = None,
                     before: str | None = None) -> Connection[FactNode]:
         c = ctx(info)
-        rb = pinned(self.rb)
+        args = PageArgs(first, after, last, before)
+        rb = nested_basis(self.rb, args, c.now)
         query, window = fact_query(where, entity_id=self.model.lineage_id)
         if window is None and query.model_dump(exclude_defaults=True) == {"entity_id": self.model.lineage_id}:
-            facts = await c.loaders.entity_facts.load(((self.rb.valid_at, self.rb.as_of), self.model.lineage_id))
+            facts = await c.loaders.entity_facts.load(((rb.valid_at, rb.as_of), self.model.lineage_id))
         else:
-            facts = await c.call(c.memory.facts, query, as_basis(self.rb))
+            facts = await c.call(c.memory.facts, query, as_basis(rb))
         rows = [f for f in facts if match_fact(where, f)]
-        return paginate(rows, PageArgs(first, after, last, before), rb, c.limits,
-                        lambda f: FactNode(model=f, rb=self.rb), window)
+        return paginate(rows, args, pinned(rb), c.limits, lambda f: FactNode(model=f, rb=rb), window)
 
     @strawberry.field(description="events this entity takes part in (all valid time unless filtered), "
                       "believed at the inherited asOf")
@@ -194,14 +202,15 @@ class EntityNode(VersionNode):
                      after: str | None = None, last: int | None = None,
                      before: str | None = None) -> Connection[EventNode]:
         c = ctx(info)
+        args = PageArgs(first, after, last, before)
+        rb = nested_basis(self.rb, args, c.now)
         query = event_query(where, participant_id=self.model.lineage_id)
         if query.model_dump(exclude_defaults=True) == {"participant_id": self.model.lineage_id}:
-            events = await c.loaders.entity_events.load(((self.rb.valid_at, self.rb.as_of), self.model.lineage_id))
+            events = await c.loaders.entity_events.load(((rb.valid_at, rb.as_of), self.model.lineage_id))
         else:
-            events = await c.call(c.memory.events, query, as_basis(self.rb))
+            events = await c.call(c.memory.events, query, as_basis(rb))
         rows = [e for e in events if match_event(where, e)]
-        return paginate(rows, PageArgs(first, after, last, before), pinned(self.rb), c.limits,
-                        lambda e: EventNode(model=e, rb=self.rb))
+        return paginate(rows, args, pinned(rb), c.limits, lambda e: EventNode(model=e, rb=rb))
 
 
 @strawberry.type(name="Fact", description="A relation between two entities, or an entity and a value.")
@@ -220,7 +229,7 @@ class FactNode(VersionNode):
 
     @strawberry.field(description="the literal object, when the object is a value rather than an entity")
     def object_value(self) -> str | None:
-        return self.model.object_value  # type: ignore[no-any-return]
+        return self.model.object_value
 
     @strawberry.field
     def confidence(self) -> float:
@@ -237,7 +246,7 @@ class FactNode(VersionNode):
     @strawberry.field(description="the object's name, or the literal value")
     async def object_name(self, info: strawberry.Info) -> str | None:
         if self.model.object_id is None:
-            return self.model.object_value  # type: ignore[no-any-return]
+            return self.model.object_value
         entity = await load_entity(info, self.model.object_id, self.rb)
         return entity.model.name if entity is not None else None
 

@@ -65,6 +65,12 @@ class Reject(BaseModel):
     reason: str
     raw: str
 
+    @field_validator("source", "reason", "raw")
+    @classmethod
+    def _encodable(cls, v: str) -> str:
+        # Input can carry lone surrogates ("\ud800" in JSON); the rejects file must still be valid UTF-8.
+        return v.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
 
 class IngestReport(BaseModel):
     read: int = 0

@@ -36,11 +36,34 @@ class RejectSink:
         self._fh: TextIO | None = None
         self.count = 0
         self.first: list[Reject] = []
+        self._written: set[tuple[str, int, str]] | None = None
+
+    def resume(self) -> None:
+        """A resumed job re-reads records after its last committed batch; rejects that the crashed run
+        already wrote there must not be written twice."""
+        self._written = set()
+        if self.path is not None and self.path.is_file():
+            with self.path.open("rb+") as raw:  # drop a last line torn by the crash; it is re-read anyway
+                data = raw.read()
+                if data and not data.endswith(b"\n"):
+                    raw.truncate(data.rfind(b"\n") + 1)
+            with self.path.open(encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    try:
+                        r = json.loads(line)
+                        self._written.add((str(r["source"]), int(r["line"]), str(r["reason"])))
+                    except (ValueError, KeyError, TypeError):
+                        continue  # a line torn by the crash itself
 
     def add(self, reject: Reject) -> None:
         self.count += 1
         if len(self.first) < KEEP_REJECTS:
             self.first.append(reject)
+        if self._written is not None:
+            key = (reject.source, reject.line, reject.reason)
+            if key in self._written:
+                return
+            self._written.add(key)
         if self.path is not None:
             if self._fh is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +133,8 @@ class IngestJob:
         options = options or ReaderOptions()
         started = time.perf_counter()
         state = self._load_state()
+        if state:
+            self.rejects.resume()
         for path in paths:
             if not path.is_file():
                 raise InputError(f"no such file: {path}")
@@ -148,7 +173,8 @@ class IngestJob:
 
     # -- the loop -------------------------------------------------------------------------------
     def _run(self, reads: Iterator[Record | Reject], label: str) -> Iterator[int]:
-        """Consume reads in batches; yield the last line of each committed batch."""
+        """Consume reads in batches; after each commit yield the line up to which every read is accounted
+        for (committed, rejected or blank), so a checkpoint there never counts a record twice."""
         bar = None
         if self.progress:
             from tqdm import tqdm
@@ -156,18 +182,21 @@ class IngestJob:
             bar = tqdm(desc=f"ingest {label}", unit=" rec", file=sys.stderr)
         pending: list[Record] = []
         last_line = 0
+        seen = 0
         for read in reads:
+            if isinstance(read, Record) and pending and self._must_split(pending[-1], read):
+                # Commit before counting this record: the checkpoint must not include it.
+                self._commit(pending)
+                yield max(last_line, read.line - 1)
+                pending = []
             self.report.read += 1
+            seen = max(seen, read.line)
             if bar is not None:
                 bar.update(1)
             if isinstance(read, Reject):
                 self.report.rejected += 1
                 self.rejects.add(read)
                 continue
-            if pending and self._must_split(pending[-1], read):
-                self._commit(pending)
-                yield last_line
-                pending = []
             pending.append(read)
             last_line = read.line
             if len(pending) >= self.batch_size:
@@ -176,7 +205,8 @@ class IngestJob:
                 pending = []
         if pending:
             self._commit(pending)
-            yield last_line
+        if pending or seen > last_line:  # trailing rejects are accounted for too
+            yield max(seen, last_line)
         if bar is not None:
             bar.close()
 
@@ -237,6 +267,9 @@ class IngestJob:
         counts = state.get("counts")
         if isinstance(counts, dict):
             self.report = self.report.model_copy(update={k: v for k, v in counts.items() if k != "rejects"})
+        last = state.get("last_recorded")
+        if isinstance(last, str):  # replay mode: transaction time must not run backwards across a resume
+            self._last_recorded = datetime.fromisoformat(last)
         return state
 
     def _save_state(self, state: dict[str, object], status: str) -> None:
@@ -244,6 +277,8 @@ class IngestJob:
             return
         state["status"] = status
         state["counts"] = json.loads(self.report.model_dump_json(exclude={"rejects"}))
+        if self._last_recorded is not None:
+            state["last_recorded"] = self._last_recorded.isoformat()
         self.store.save_checkpoint(self.tenant, self.job_id, state)
 
 

@@ -47,12 +47,15 @@ class Executor:
     """Executes plans for one tenant at one basis; caches entity look-ups for the run."""
 
     def __init__(self, store: Store, tenant: str, *, now: datetime | None = None,
-                 relations: RelationRegistry = DEFAULT_RELATIONS) -> None:
+                 relations: RelationRegistry = DEFAULT_RELATIONS, boost: dict[str, float] | None = None) -> None:
+        """`boost` maps episode ids to a retrieval score in [0, 1]: events mentioned there rank higher
+        (lexical match decides what qualifies; retrieval breaks ties between qualifying events)."""
+        self.boost = boost or {}
         self.store = store
         self.tenant = tenant
         self.now = now
         self.relations = relations
-        self._names: dict[str, str] = {}
+        self._names: dict[str, list[str]] = {}
         self._all_entities: list[Entity] | None = None
 
     # -- entry point ------------------------------------------------------------------------------
@@ -85,24 +88,26 @@ class Executor:
         window = self._window(step.constraints, time_vars)
         if window is not None and window.is_empty:
             return StepResult(step, [], note="its time window is empty")
-        p = step.pattern
-        if p.target == "entity":
-            rows = self._entity_rows(step, entity_vars)
-        elif p.target == "fact":
-            rows = self._fact_rows(step, basis, window, entity_vars)
-        else:
-            rows = self._event_rows(step, basis, window, entity_vars)
+        rows = self._rows(step, basis, window, entity_vars)
         candidates = len(rows)
         if step.time_var and step.time_var in time_vars:  # shared time variable: unify
             bound = time_vars[step.time_var]
             rows = [r for r in rows if any(op.overlaps(r.time, b) for b in bound)]
-        rows = [r for r in rows if all(self._holds(r.time, c, time_vars) for c in step.constraints)]
+        rows = [r for r in rows
+                if all(self._holds(r.time, c, time_vars, state=isinstance(r.item, Fact)) for c in step.constraints)]
         excluded = self._excluded(step, entity_vars)
         if excluded:
             rows = [r for r in rows if not (set(r.binds.values()) & excluded)]
         rows.sort(key=lambda r: (-r.score, op.lo(r.time)))
         rows = self._select(step, rows)
         return StepResult(step, rows, candidates)
+
+    def _rows(self, step: Step, basis: Basis, window: Interval | None, entity_vars: dict[str, set[str]]) -> list[Row]:
+        if step.pattern.target == "entity":
+            return self._entity_rows(step, entity_vars)
+        if step.pattern.target == "fact":
+            return self._fact_rows(step, basis, window, entity_vars)
+        return self._event_rows(step, basis, window, entity_vars)
 
     def _select(self, step: Step, rows: list[Row]) -> list[Row]:
         sel = step.select
@@ -139,7 +144,7 @@ class Executor:
             if not values:
                 continue
             if c.op == "before":
-                cut = max((v.start if c.loose else v.start for v in values if v.start), default=None)
+                cut = max((v.start for v in values if v.start), default=None)
                 if cut is None:
                     continue
                 end = cut if end is None else min(end, cut)
@@ -151,7 +156,7 @@ class Executor:
             elif c.op == "between":
                 ends = self._values(c.ref2, time_vars) or []
                 s = min((v.start for v in values if v.start), default=None)
-                e = max((v.end or v.start for v in ends if v.start or v.end), default=None)
+                e = max((x for v in ends if (x := v.end or v.start) is not None), default=None)
                 if s is not None:
                     start = s if start is None else max(start, s)
                 if e is not None:
@@ -170,21 +175,22 @@ class Executor:
             return Interval(start=start, end=start)
         return Interval(start=start, end=end)
 
-    def _holds(self, t: Interval, c: TimeConstraint, time_vars: dict[str, list[Interval]]) -> bool:
+    def _holds(self, t: Interval, c: TimeConstraint, time_vars: dict[str, list[Interval]], *,
+               state: bool = False) -> bool:
         values = self._values(c.ref, time_vars)
         if values is None:
             return True  # unbound variable: nothing to check against
         if c.op == "between":
             ends = self._values(c.ref2, time_vars) or []
             return any(op.between(t, a, b, loose=c.loose) for a in values for b in ends)
-        return any(check(c, t, v) for v in values)
+        return any(check(c, t, v, state=state) for v in values)
 
     # -- entities ---------------------------------------------------------------------------------
     def resolve(self, name: str) -> list[str]:
         """Entity ids for a name: exact name/alias first, then a unique token-containment match."""
         key = normalize_name(name)
         if key in self._names:
-            return [self._names[key]] if self._names[key] else []
+            return self._names[key]
         found = self.store.find_entities(self.tenant, name, limit=20)
         if not found:
             if self._all_entities is None:
@@ -201,7 +207,7 @@ class Executor:
             scored.sort(key=lambda x: x[0])
             found = [e for s, e in scored if s == scored[0][0]] if scored else []
         ids = [e.lineage_id for e in found]
-        self._names[key] = ids[0] if len(ids) == 1 else ""
+        self._names[key] = ids
         return ids
 
     def _slot_ids(self, slot: Slot | None, entity_vars: dict[str, set[str]]) -> set[str] | None:
@@ -244,9 +250,8 @@ class Executor:
         if (subj is not None and not subj) or (obj is not None and not obj):
             return []
         relations = [self.relations.canonical(r) for r in p.relations] or None
-        # over all valid time when the step is about history; at the basis' valid-at point otherwise
-        historical = bool(step.constraints) or step.select.op != "all" or step.time_var is not None
-        overlaps = window if window is not None else (Interval() if historical else None)
+        # at the basis' valid-at point for present-tense steps; over all valid time otherwise
+        overlaps = window if window is not None else (None if step.at_basis else Interval())
         facts: list[Fact] = []
         if subj:
             for sid in subj:
@@ -259,15 +264,22 @@ class Executor:
         else:
             facts = self.store.facts(self.tenant, FactQuery(relations=relations, valid_overlaps=overlaps), basis)
         rows = []
+        kw = [stem(k) for k in p.keywords]
         for f in facts:
             if obj is not None and f.object_id not in obj:
                 continue
+            score = f.confidence
+            if kw and obj is None:  # "join a new activist group": the object should say so
+                label = f.object_value or (self._name(f.object_id) if f.object_id else "")
+                score *= overlap(kw, label)
+                if score < step.min_score:
+                    continue
             binds = {}
             if p.subject is not None and p.subject.var:
                 binds[p.subject.var] = f.subject_id
             if p.object is not None and p.object.var and f.object_id is not None:
                 binds[p.object.var] = f.object_id
-            rows.append(Row(f, f.valid, f.confidence, binds))
+            rows.append(Row(f, f.valid, score, binds))
         return rows
 
     def _event_rows(self, step: Step, basis: Basis, window: Interval | None,
@@ -289,17 +301,22 @@ class Executor:
             if not ids and slot.is_literal and role != "object":
                 return []  # a named participant that memory does not know
             required.append((role, ids, slot))
-        q = EventQuery(valid_overlaps=window or Interval(), modalities=[m for m in p.modalities] or None)  # type: ignore[misc]
-        anchor = next((ids for role, ids, _ in required if ids and role != "object"), None) or next(
-            (ids for _, ids, _ in required if ids), None)
+        q = EventQuery(valid_overlaps=window or Interval(), modalities=[m for m in p.modalities] or None)
+        anchor = next((ids for role, ids, _ in required if ids and role != "object"), None)
         events: list[Event] = []
         if anchor:
             for eid in anchor:
                 events += self.store.events(self.tenant, q.model_copy(update={"participant_id": eid}), basis)
-        elif len(p.predicates) == 1:
-            events = self.store.events(self.tenant, q.model_copy(update={"predicate": p.predicates[0]}), basis)
         else:
-            events = self.store.events(self.tenant, q, basis)
+            # objects may be places (not participants): read by participant and by predicate
+            for ids in (ids for role, ids, _ in required if role == "object"):
+                for eid in ids:
+                    events += self.store.events(self.tenant, q.model_copy(update={"participant_id": eid}), basis)
+            if p.predicates:
+                for pred in p.predicates:
+                    events += self.store.events(self.tenant, q.model_copy(update={"predicate": pred}), basis)
+            if not p.predicates or not events:
+                events += self.store.events(self.tenant, q, basis)
         seen: set[str] = set()
         rows = []
         kw = [stem(k) for k in p.keywords]
@@ -322,6 +339,8 @@ class Executor:
             score = _event_score(ev, preds, kw)
             if score < step.min_score:
                 continue
+            if self.boost:
+                score += 0.1 * max((self.boost.get(sp.episode_id, 0.0) for sp in ev.provenance), default=0.0)
             binds: dict[str, str] = {}
             taken = set().union(*(ids for _, ids, _ in required)) if required else set()
             for role, slot in var_slots:
@@ -350,14 +369,16 @@ class Executor:
         conf = max((r.score for r in rows), default=0.0)
         if plan.measure is not None:
             m = plan.measure
-            a = (time_vars.get(m.a) or [None])[0]
+            bound_a = time_vars.get(m.a) or []
+            a = bound_a[0] if bound_a else None
             if a is None:
                 return Answer.abstain(f"not in memory: no time bound for {m.a!r}", plan=plan, basis=basis,
                                       evidence=evidence)
             if m.op == "duration":
                 delta = op.duration(a)
             else:
-                b = (time_vars.get(m.b or "") or [None])[0]
+                bound_b = time_vars.get(m.b or "") or []
+                b = bound_b[0] if bound_b else None
                 delta = op.gap(a, b) if b is not None else None
             d = op.days(delta)
             if d is None:
@@ -370,6 +391,9 @@ class Executor:
                           evidence=evidence, plan=plan, basis=basis, explanation=f"{len(rows)} match(es)")
         if spec.kind == "yes_no":
             yes = bool(rows)
+            if not yes:  # "did Alice live in Paris in 2021?": known at other times means no, unknown abstains
+                probe = res.step.model_copy(update={"at_basis": False, "constraints": []})
+                res = StepResult(res.step, [], len(self._rows(probe, Basis(as_of=basis.as_of), None, {})))
             if not yes and res.candidates == 0:
                 return Answer.abstain("not in memory: nothing matches the pattern at all", plan=plan,
                                       basis=basis, evidence=evidence)
@@ -383,13 +407,20 @@ class Executor:
             if t.start is None and t.end is None:
                 return Answer.abstain("not in memory: the matching item has no known time", plan=plan,
                                       basis=basis, evidence=evidence)
+            if t.start is not None and t.end is None:
+                # an open-ended state answers "when" with its start ("when did she join ...")
+                t = Interval.granule(t.start, t.start_granularity if t.start_granularity is not Granularity.INSTANT
+                                     else Granularity.DAY)
             if spec.granularity is not None and t.start is not None:
                 t = op.coarsen(t, spec.granularity) if spec.granularity.rank > t.start_granularity.rank else t
             return Answer(kind="time", value=format_time(t), time=t, confidence=conf, evidence=evidence,
                           plan=plan, basis=basis, explanation=_summary(top.item))
         if spec.kind == "event":
-            return Answer(kind="event", value=_summary(top.item), time=top.time, confidence=conf,
-                          evidence=evidence, plan=plan, basis=basis)
+            best = [r for r in rows if r.score >= top.score][:5]
+            best.sort(key=lambda r: op.lo(r.time))
+            return Answer(kind="event", value="; ".join(_summary(r.item) for r in best), time=top.time,
+                          confidence=conf, evidence=evidence, plan=plan, basis=basis,
+                          explanation=f"{len(best)} event(s)")
         # entity answers: the answer variable (default: object of a fact, first var of an event)
         var = spec.var or _default_var(plan.step(spec.step))
         ids: list[str] = []
@@ -423,11 +454,11 @@ class Executor:
                         "event_id": r.item.version_id if isinstance(r.item, Event) else None,
                         "note": _summary(r.item)}
                 if not spans:
-                    items.append(EvidenceItem(**base))  # type: ignore[arg-type]
+                    items.append(EvidenceItem(**base))
                 for sp in spans[:2]:
                     episode_ids.append(sp.episode_id)
                     items.append(EvidenceItem(episode_id=sp.episode_id, span_start=sp.start, span_end=sp.end,
-                                              **base))  # type: ignore[arg-type]
+                                              **base))
         if episode_ids:
             eps = {e.id: e for e in self.store.episodes(self.tenant, list(dict.fromkeys(episode_ids)))}
             for it in items:
@@ -444,16 +475,17 @@ def _same_granularity(o: str) -> Granularity | None:
             "same_year": Granularity.YEAR}.get(o)
 
 
-def check(c: TimeConstraint, t: Interval, v: Interval) -> bool:
-    """Does time `t` stand in relation `c.op` to the reference time `v`?"""
+def check(c: TimeConstraint, t: Interval, v: Interval, *, state: bool = False) -> bool:
+    """Does time `t` stand in relation `c.op` to the reference time `v`? For states (facts), loose
+    before/after mean "held at some time before/after" rather than "started before/after"."""
     g = _same_granularity(c.op)
     if g is not None:
         return op.same(t, v, g)
     match c.op:
         case "before":
-            return op.before(t, v, loose=c.loose)
+            return op.holds_before(t, v) if state and c.loose else op.before(t, v, loose=c.loose)
         case "after":
-            return op.after(t, v, loose=c.loose)
+            return op.holds_after(t, v) if state and c.loose else op.after(t, v, loose=c.loose)
         case "during":
             return op.during(t, v)
         case "in" | "overlaps":
@@ -465,13 +497,18 @@ def check(c: TimeConstraint, t: Interval, v: Interval) -> bool:
     return False
 
 
+_LIGHT_VERBS = frozenset({"go", "do", "have", "get", "make", "take", "be", "come", "give", "put", "say", "see"})
+
+
 def _event_score(ev: Event, preds: set[str], kw: list[str]) -> float:
-    """Lexical match of an event to the step: predicate lemma and keywords in predicate + summary."""
-    pred_hit = 1.0 if preds and stem(ev.predicate) in preds else 0.0
+    """Lexical match of an event to the step: predicate lemma and keywords in predicate + summary.
+    Keywords weigh more than the verb, and light verbs ("go", "have") weigh little."""
+    pred_hit = 1.0 if preds and stem(ev.predicate.split("_")[0]) in preds else 0.0
     text = f"{ev.predicate} {ev.summary}"
     kw_hit = overlap(kw, text) if kw else 0.0
     if preds and kw:
-        return 0.5 * pred_hit + 0.5 * kw_hit
+        w = 0.2 if preds & {stem(v) for v in _LIGHT_VERBS} else 0.4
+        return w * pred_hit + (1 - w) * kw_hit
     if preds:
         return pred_hit
     if kw:
@@ -490,7 +527,7 @@ def _pick_participant(ev: Event, role: str, taken: set[str]) -> str | None:
         pick = agents or others
     elif role == "object":
         non_agents = [p for p in others if p.role not in _AGENT_ROLES]
-        pick = non_agents or ([] if ev.place_id is None else [])
+        pick = non_agents
         if not pick and ev.place_id and ev.place_id not in taken:
             return ev.place_id
     else:

@@ -34,7 +34,7 @@ def hi(iv: Interval) -> datetime:
 def before(a: Interval, b: Interval, *, loose: bool = False) -> bool:
     """`a` lies before `b`: a ends no later than b starts (loose: a starts before b starts)."""
     if loose:
-        return a.start is not None and b.start is not None and a.start < b.start or (
+        return (a.start is not None and b.start is not None and a.start < b.start) or (
             a.end is not None and b.start is not None and a.end <= b.start
         )
     return a.end is not None and b.start is not None and a.end <= b.start
@@ -43,10 +43,33 @@ def before(a: Interval, b: Interval, *, loose: bool = False) -> bool:
 def after(a: Interval, b: Interval, *, loose: bool = False) -> bool:
     """`a` lies after `b`: a starts no earlier than b ends (loose: a starts after b starts)."""
     if loose:
-        return a.start is not None and b.start is not None and a.start > b.start or (
+        return (a.start is not None and b.start is not None and a.start > b.start) or (
             a.start is not None and b.end is not None and a.start >= b.end
         )
     return a.start is not None and b.end is not None and a.start >= b.end
+
+
+def _coarse(x: datetime, gx: Granularity, y: datetime, gy: Granularity) -> tuple[datetime, datetime]:
+    """Both instants floored to the coarser of their granularities, so "June 2019" is not before
+    "15 June 2019"."""
+    g = max(gx, gy, key=lambda v: v.rank)
+    return floor(x, g), floor(y, g)
+
+
+def holds_before(a: Interval, b: Interval) -> bool:
+    """A state `a` held at some time before `b` began ("where did she live before ...")."""
+    if a.start is None or b.start is None:
+        return lo(a) < lo(b)
+    x, y = _coarse(a.start, a.start_granularity, b.start, b.start_granularity)
+    return x < y
+
+
+def holds_after(a: Interval, b: Interval) -> bool:
+    """A state `a` still held, or began, after `b` ended ("where did she live after ...")."""
+    if a.end is None or b.end is None:
+        return hi(a) > hi(b)
+    x, y = _coarse(a.end, a.end_granularity, b.end, b.end_granularity)
+    return x > y
 
 
 def during(a: Interval, b: Interval) -> bool:

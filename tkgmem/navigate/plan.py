@@ -106,7 +106,9 @@ class Step(BaseModel):
     constraints: list[TimeConstraint] = Field(default_factory=list)
     select: Selector = Field(default_factory=Selector)
     depends_on: list[str] = Field(default_factory=list)
-    min_score: float = Field(0.34, description="lowest match score accepted for an event")
+    at_basis: bool = Field(False, description="read at the basis' valid-at point only (present tense: "
+                           "'where does Alice live'); otherwise over all valid time")
+    min_score: float = Field(0.45, description="lowest lexical match score accepted (events; facts with keywords)")
     description: str = ""
 
 

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import re
 
-STOPWORDS = frozenset(
-    """a an the and or but of to in on at by for with from into onto about as is are was were be been being
-    am do does did done have has had having i me my mine we us our you your he him his she her hers it its
-    they them their this that these those there here what which who whom whose when where why how than then
-    so such very just also too not no nor can could would should will shall may might must up down out over
-    under again further once all any both each few more most other some own same only if because while until
-    after before during between through above below off first last next previous time times ever yet still
-    one ones thing things get got go going went gone make made take took taken let lets s t""".split()
-)
+STOPWORDS = frozenset({
+    "now", "currently", "current", "today", "ago", "recently", "nowadays", "never", "days",
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto",
+    "about", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "have",
+    "has", "had", "having", "i", "me", "my", "mine", "we", "us", "our", "you", "your", "he", "him", "his", "she",
+    "her", "hers", "it", "its", "they", "them", "their", "this", "that", "these", "those", "there", "here", "what",
+    "which", "who", "whom", "whose", "when", "where", "why", "how", "than", "then", "so", "such", "very", "just",
+    "also", "too", "not", "no", "nor", "can", "could", "would", "should", "will", "shall", "may", "might", "must",
+    "up", "down", "out", "over", "under", "again", "further", "once", "all", "any", "both", "each", "few", "more",
+    "most", "other", "some", "own", "same", "only", "if", "because", "while", "until", "after", "before", "during",
+    "between", "through", "above", "below", "off", "first", "last", "next", "previous", "time", "times", "ever",
+    "yet", "still", "one", "ones", "thing", "things", "get", "got", "go", "going", "went", "gone", "make", "made",
+    "take", "took", "taken", "let", "lets", "s", "t",
+})
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -25,7 +30,8 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A deliberately crude suffix stripper: enough to match 'visited'/'visits'/'visiting' to 'visit'."""
+    """A deliberately crude suffix stripper: enough to match 'visited'/'visits'/'visiting' to 'visit' and
+    'moved'/'move' to 'mov' (a final e is dropped)."""
     w = word.casefold()
     if w.endswith("'s"):
         w = w[:-2]
@@ -35,7 +41,7 @@ def stem(word: str) -> str:
             break
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
         w = w[:-1]
-    if len(w) > 4 and w.endswith("e"):
+    if len(w) >= 4 and w.endswith("e"):
         w = w[:-1]
     return w
 

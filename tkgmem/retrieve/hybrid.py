@@ -11,9 +11,10 @@ it works the same on every store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
 
 from tkgmem.model import Episode, EventQuery, FactQuery, SearchHit
 from tkgmem.retrieve.evidence import Evidence, Signal
@@ -22,8 +23,13 @@ from tkgmem.retrieve.weights import DEFAULT_WEIGHTS, Weights
 from tkgmem.store.base import Store
 from tkgmem.temporal import Basis, Interval
 
-if TYPE_CHECKING:
-    from tkgmem.nlp import Encoder
+
+
+class TextEncoder(Protocol):
+    """What the dense signal needs (`tkgmem.nlp.Encoder` is one): normalised vectors, one row per text."""
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
+
 
 Fallback = Callable[[str, int, Interval | None], list[SearchHit]]
 
@@ -41,7 +47,7 @@ class _Candidate:
 class HybridRetriever:
     """Lexical + dense + entity + time retrieval over one store; `encoder=None` means no dense signal."""
 
-    def __init__(self, store: Store, encoder: Encoder | None = None, weights: Weights = DEFAULT_WEIGHTS) -> None:
+    def __init__(self, store: Store, encoder: TextEncoder | None = None, weights: Weights = DEFAULT_WEIGHTS) -> None:
         self.store = store
         self.encoder = encoder
         self.weights = weights
@@ -182,8 +188,4 @@ def _fit(valid: Interval, window: Interval) -> float:
     return 0.5
 
 
-def _latest(times: list[datetime]) -> datetime | None:
-    return max(times) if times else None
-
-
-__all__ = ["Evidence", "Fallback", "HybridRetriever"]
+__all__ = ["Evidence", "Fallback", "HybridRetriever", "TextEncoder"]

@@ -6,7 +6,7 @@ and return what was believed at `basis.as_of` (latest when None) about `basis.va
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -28,6 +28,7 @@ from tkgmem.model import (
     TimelineItem,
     WriteReport,
 )
+from tkgmem.store.records import Record
 from tkgmem.temporal import Basis, Interval
 
 
@@ -77,6 +78,11 @@ class Store(Protocol):
 
     def load_checkpoint(self, tenant: str, job_id: str) -> dict[str, object] | None: ...
 
+    def jobs(self, tenant: str) -> list[dict[str, object]]:
+        """Every ingestion job of the tenant with its saved state: `job_id`, `updated_at` (datetime) and
+        the checkpoint's keys (`status`, `counts`, `files`), most recently updated first."""
+        ...
+
     # -- reads --------------------------------------------------------------------------------
     def known_episodes(self, tenant: str, ids: Iterable[str]) -> set[str]: ...
 
@@ -118,3 +124,17 @@ class Store(Protocol):
     def stats(self, tenant: str) -> Stats: ...
 
     def audit_log(self, tenant: str) -> list[dict[str, object]]: ...
+
+    # -- moving a memory between stores (tkgmem export) -----------------------------------------
+    def tenants(self) -> list[str]:
+        """Every tenant that holds data, sorted."""
+        ...
+
+    def export_records(self, tenant: str) -> Iterator[Record]:
+        """The tenant's whole memory as records: episodes (with embeddings), every version (expired ones
+        too, both time axes, supersedes chain), provenance, event links, audit log and checkpoints."""
+        ...
+
+    def import_records(self, tenant: str, records: Iterable[Record]) -> None:
+        """Store exported records under `tenant` as they are (ids, times and expiry kept); idempotent."""
+        ...

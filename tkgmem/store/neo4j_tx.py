@@ -18,7 +18,7 @@ from tkgmem.store.neo4j_codec import AnyVersion, chunks, decode_span, decode_ver
 from tkgmem.store.queries import query
 
 
-def run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
+def run(tx: ManagedTransaction, name: str, /, **params: Any) -> list[dict[str, Any]]:
     """Run the named query with exactly its declared parameters; returns the records as dicts."""
     q = query(name)
     if set(params) != q.params:
@@ -41,7 +41,7 @@ def provenance(tx: ManagedTransaction, tenant: str, lineage_ids: Sequence[str], 
     return out
 
 
-def versions(tx: ManagedTransaction, tenant: str, name: str, size: int, **params: Any) -> list[Any]:
+def versions(tx: ManagedTransaction, tenant: str, name: str, size: int, /, **params: Any) -> list[Any]:
     """Versions returned by a query (columns kind, body, expired_at), with each lineage's provenance."""
     rows = run(tx, name, tenant=tenant, **params)
     items = [decode_version(r["kind"], r["body"], r["expired_at"]) for r in rows]

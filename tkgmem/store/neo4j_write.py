@@ -46,6 +46,14 @@ def apply_plan(tx: ManagedTransaction, tenant: str, plan: Plan, size: int) -> No
              [span_row(s, lineage_id=lid) for lid, s in plan.provenance], size)
 
 
+def lock(tx: ManagedTransaction, tenant: str, entity_ids: set[str], event_ids: set[str], size: int) -> None:
+    """Write-lock the anchors a plan depends on, so concurrent writers of one subject take turns
+    (read committed isolation would otherwise let two transactions plan on the same current version)."""
+    for name, ids in (("lock_entities", entity_ids), ("lock_events", event_ids)):
+        for part in chunks(sorted(ids), size):
+            run(tx, name, tenant=tenant, ids=list(part))
+
+
 def _merge(into: Plan, sub: Plan) -> None:
     into.expire.update(sub.expire)
     into.insert.extend(sub.insert)
@@ -77,6 +85,9 @@ def write_batch(tx: ManagedTransaction, batch: Batch, at: datetime, relations: R
     plan = Plan()
     entities = [e for e in batch.entities if new(e)]
     events = [e for e in batch.events if new(e)]
+    facts = [f for f in batch.facts if new(f)]
+    lock(tx, tenant, {e.lineage_id for e in entities} | {f.subject_id for f in facts},
+         {e.lineage_id for e in events}, size)
     state: dict[str, Any] = current(tx, tenant, [e.lineage_id for e in entities + events], size)
     for entity in entities:
         cur = state.get(entity.lineage_id)
@@ -85,7 +96,6 @@ def write_batch(tx: ManagedTransaction, batch: Batch, at: datetime, relations: R
         _merge(plan, sub)
         if sub.insert:
             state[entity.lineage_id] = sub.insert[-1]
-    facts = [f for f in batch.facts if new(f)]
     if facts:
         keys = {(f.subject_id, relations.canonical(f.relation)) for f in facts}
         planner = FactPlanner(tenant, _current_facts(tx, tenant, keys, size), relations, at)
@@ -120,7 +130,7 @@ def audit(tx: ManagedTransaction, tenant: str, actor: str, action: str, reason: 
 def correct_fact(tx: ManagedTransaction, tenant: str, lineage_id: str, valid: Interval | None,
                  value: FactInput | None, at: datetime, reason: str, relations: RelationRegistry,
                  size: int) -> Fact:
-    old = current(tx, tenant, [lineage_id], size).get(lineage_id)
+    old = _locked_current(tx, tenant, lineage_id, size)
     if not isinstance(old, Fact):
         raise NotFoundError(f"no current fact {lineage_id!r} in tenant {tenant!r}; check the id with history")
     planner = FactPlanner(tenant, _current_facts(tx, tenant, {(old.subject_id, old.relation)}, size), relations, at)
@@ -130,8 +140,21 @@ def correct_fact(tx: ManagedTransaction, tenant: str, lineage_id: str, valid: In
     return new
 
 
-def retract(tx: ManagedTransaction, tenant: str, lineage_id: str, at: datetime, reason: str, size: int) -> Any:
+def _locked_current(tx: ManagedTransaction, tenant: str, lineage_id: str, size: int) -> Any:
+    """The current version of a lineage, read again after locking its anchor (facts: their subject)."""
     old = current(tx, tenant, [lineage_id], size).get(lineage_id)
+    if old is None:
+        return None
+    if isinstance(old, Fact):
+        lock(tx, tenant, {old.subject_id}, set(), size)
+    else:
+        lock(tx, tenant, {lineage_id} if isinstance(old, Entity) else set(),
+             {lineage_id} if isinstance(old, Event) else set(), size)
+    return current(tx, tenant, [lineage_id], size).get(lineage_id)
+
+
+def retract(tx: ManagedTransaction, tenant: str, lineage_id: str, at: datetime, reason: str, size: int) -> Any:
+    old = _locked_current(tx, tenant, lineage_id, size)
     if old is None:
         raise NotFoundError(f"nothing current with id {lineage_id!r} in tenant {tenant!r} to retract")
     plan = Plan()

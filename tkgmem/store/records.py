@@ -63,6 +63,7 @@ class CheckpointRecord(BaseModel):
     type: Literal["checkpoint"] = "checkpoint"
     job_id: str
     state: dict[str, Any]
+    updated_at: datetime | None = None
 
 
 Record = Annotated[
@@ -87,7 +88,8 @@ __all__ = [
 
 def runs(records: Iterable[BaseModel], size: int) -> Iterator[tuple[str, list[Any]]]:
     """Consecutive records of one type, at most `size` at a time: the unit a store imports in one write."""
-    kind, buf = "", []
+    kind = ""
+    buf: list[Any] = []
     for r in records:
         t = getattr(r, "type", "")
         if buf and (t != kind or len(buf) >= size):

@@ -231,7 +231,8 @@ class SQLiteStore:
         report = WriteReport()
         with self._write() as conn:
             known = self._known(conn, tenant, [e.id for e in batch.episodes])
-            fresh = [e for e in batch.episodes if e.id not in known]
+            # An id twice in one batch (a duplicated input record) is one episode, not a failed batch.
+            fresh = list({e.id: e for e in batch.episodes if e.id not in known}.values())
             report.episodes_skipped = len(batch.episodes) - len(fresh)
             report.episodes_added = len(fresh)
             self._insert_episodes(conn, tenant, fresh, at, batch.embeddings)
@@ -619,10 +620,93 @@ class SQLiteStore:
 
     def tenants(self) -> list[str]:
         with self._read() as conn:
-            return [r[0] for r in conn.execute("SELECT DISTINCT tenant FROM episodes ORDER BY tenant")]
+            return [r[0] for r in conn.execute(
+                "SELECT tenant FROM episodes UNION SELECT tenant FROM versions ORDER BY tenant")]
 
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # -- moving a memory between stores (tkgmem export) -----------------------------------------
+    def export_records(self, tenant: str) -> Iterator[Any]:
+        """The tenant's whole memory as records (see `tkgmem.store.records`), read in one snapshot."""
+        from tkgmem.store.records import (
+            AuditRecord,
+            CheckpointRecord,
+            EpisodeRecord,
+            LinkRecord,
+            ProvenanceRecord,
+            VersionRecord,
+        )
+
+        with self._read() as conn:
+            vectors = {r[0]: np.frombuffer(r[1], dtype=np.float32).tolist() for r in conn.execute(
+                "SELECT episode_id, vector FROM embeddings WHERE tenant = ?", (tenant,))}
+            for r in conn.execute(
+                "SELECT id, kind, source, session, speaker, addressee, text, reference_time, seq, metadata,"
+                " recorded_at FROM episodes WHERE tenant = ? ORDER BY recorded_at, rowid", (tenant,)):
+                ep = Episode(id=r[0], tenant=tenant, kind=r[1], source=r[2], session=r[3], speaker=r[4],
+                             addressee=r[5], text=r[6], reference_time=from_us(r[7]), seq=r[8],
+                             metadata=json.loads(r[9]), recorded_at=from_us(r[10]))
+                yield EpisodeRecord(episode=ep, embedding=vectors.get(ep.id))
+            for r in conn.execute("SELECT kind, body, expired_at FROM versions WHERE tenant = ? "
+                                  "ORDER BY recorded_at, rowid", (tenant,)):
+                yield VersionRecord(version=self._version(r[0], r[1], r[2], conn))
+            for lid, ep_id, start, end in conn.execute(
+                "SELECT lineage_id, episode_id, span_start, span_end FROM provenance WHERE tenant = ?", (tenant,)):
+                yield ProvenanceRecord(lineage_id=lid, span=Span(episode_id=ep_id, start=None if start < 0 else start,
+                                                                 end=None if end < 0 else end))
+            for r in conn.execute("SELECT source_id, target_id, type, recorded_at, episode_id FROM links "
+                                  "WHERE tenant = ?", (tenant,)):
+                yield LinkRecord(link=EventLink(tenant=tenant, source_id=r[0], target_id=r[1], type=r[2],
+                                                recorded_at=from_us(r[3]), episode_id=r[4]))
+            for r in conn.execute("SELECT id, at, actor, action, reason, details FROM audit WHERE tenant = ? "
+                                  "ORDER BY at", (tenant,)):
+                yield AuditRecord(id=r[0], at=from_us(r[1]), actor=r[2], action=r[3], reason=r[4],
+                                  details=json.loads(r[5]))
+            for job_id, state, updated in conn.execute(
+                "SELECT job_id, state, updated_at FROM checkpoints WHERE tenant = ? ORDER BY job_id", (tenant,)):
+                yield CheckpointRecord(job_id=job_id, state=json.loads(state), updated_at=from_us(updated))
+
+    def import_records(self, tenant: str, records: Iterable[Any], batch_size: int = 1000) -> None:
+        """Stores exported records as they are (ids, both time axes, expiry kept); records already
+        stored are skipped. One transaction per run of same-type records."""
+        from tkgmem.store.records import runs
+
+        for kind, batch in runs(records, batch_size):
+            with self._write() as conn:
+                if kind == "episode":
+                    eps = [r.episode.model_copy(update={"tenant": tenant}) for r in batch]
+                    known = self._known(conn, tenant, [e.id for e in eps])
+                    fresh = list({e.id: e for e in eps if e.id not in known}.values())
+                    vectors = {r.episode.id: r.embedding for r in batch if r.embedding is not None}
+                    self._insert_episodes(conn, tenant, fresh, utcnow(), vectors)
+                elif kind == "version":
+                    plan = Plan()
+                    plan.insert = [r.version.model_copy(update={"tenant": tenant, "provenance": ()}) for r in batch]
+                    self._apply(conn, tenant, plan)
+                elif kind == "provenance":
+                    plan = Plan()
+                    plan.provenance = [(r.lineage_id, r.span) for r in batch]
+                    self._apply(conn, tenant, plan)
+                elif kind == "link":
+                    conn.executemany("INSERT OR IGNORE INTO links VALUES (?, ?, ?, ?, ?, ?)", [
+                        (tenant, r.link.source_id, r.link.target_id, r.link.type.value,
+                         to_us(r.link.recorded_at or utcnow()), r.link.episode_id) for r in batch])
+                elif kind == "audit":
+                    conn.executemany("INSERT OR IGNORE INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)", [
+                        (r.id, tenant, to_us(r.at), r.actor, r.action, r.reason, json.dumps(r.details, sort_keys=True))
+                        for r in batch])
+                elif kind == "checkpoint":
+                    conn.executemany("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)", [
+                        (tenant, r.job_id, json.dumps(r.state, default=str), to_us(r.updated_at or utcnow()))
+                        for r in batch])
+        self._vectors.pop(tenant, None)
+
+    def jobs(self, tenant: str) -> list[dict[str, object]]:
+        with self._read() as conn:
+            rows = conn.execute("SELECT job_id, state, updated_at FROM checkpoints WHERE tenant = ? "
+                                "ORDER BY updated_at DESC, job_id", (tenant,)).fetchall()
+        return [{**json.loads(r[1]), "job_id": r[0], "updated_at": from_us(r[2])} for r in rows]
 
 
 def rb_basis(rb: ResolvedBasis) -> Basis:

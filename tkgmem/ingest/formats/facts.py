@@ -22,6 +22,8 @@ def fact_record(value: dict[str, Any], source: str, line: int) -> Read:
         record = FactRecordIn.model_validate(clean)
         start = parse_granular(record.valid_from)[0] if record.valid_from else None
         end = parse_granular(record.valid_to)[0] if record.valid_to else None
+        if record.recorded_at:  # replay mode reads it as the transaction time
+            parse_granular(record.recorded_at)
         if start is not None and end is not None and end < start:
             raise TkgError(f"valid_to {record.valid_to} is before valid_from {record.valid_from}")
     except ValidationError as exc:

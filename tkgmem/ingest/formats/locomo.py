@@ -13,7 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tkgmem.ingest.formats.base import Read, ReaderOptions, Record
+from pydantic import ValidationError
+
+from tkgmem.errors import TkgError
+from tkgmem.ingest.formats.base import Read, ReaderOptions, Record, explain
 from tkgmem.ingest.items import EpisodeIn, Reject
 
 _SESSION = re.compile(r"^session_(\d+)$")
@@ -37,6 +40,9 @@ def read_locomo(path: Path, options: ReaderOptions) -> Iterator[Read]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         yield Reject(source=source, line=0, reason=f"not a LoCoMo JSON file: {exc}", raw="")
         return
+    except RecursionError:
+        yield Reject(source=source, line=0, reason="not a LoCoMo JSON file: nested too deeply", raw="")
+        return
     samples = data if isinstance(data, list) else [data]
     line = 0
     for index, sample in enumerate(samples):
@@ -44,6 +50,10 @@ def read_locomo(path: Path, options: ReaderOptions) -> Iterator[Read]:
             yield Reject(source=source, line=0, reason=f"sample {index} is not an object", raw=str(sample)[:200])
             continue
         conv: dict[str, Any] = sample.get("conversation", sample)
+        if not isinstance(conv, dict):
+            yield Reject(source=source, line=0, reason=f"sample {index}: 'conversation' is not an object",
+                         raw=str(conv)[:200])
+            continue
         sample_id = str(sample.get("sample_id") or (path.stem if len(samples) == 1 else f"{path.stem}-{index}"))
         speakers = [conv.get("speaker_a"), conv.get("speaker_b")]
         sessions = sorted(
@@ -65,11 +75,28 @@ def read_locomo(path: Path, options: ReaderOptions) -> Iterator[Read]:
 
 def _turn(turn: Any, source: str, sample_id: str, session: int, seq: int, when: datetime,
           speakers: list[Any], line: int) -> Read:
+    where = f"{sample_id} session {session} turn {seq}"
     if not isinstance(turn, dict) or not str(turn.get("text", "")).strip():
-        return Reject(source=source, line=line, reason=f"{sample_id} session {session} turn {seq}: no text",
-                      raw=json.dumps(turn, default=str)[:500])
+        return Reject(source=source, line=line, reason=f"{where}: no text", raw=_raw(turn))
+    try:
+        return _record(turn, source, sample_id, session, seq, when, speakers, line)
+    except ValidationError as exc:
+        return Reject(source=source, line=line, reason=f"{where}: {explain(exc)}", raw=_raw(turn))
+    except (TkgError, RecursionError) as exc:
+        return Reject(source=source, line=line, reason=f"{where}: {exc}", raw=_raw(turn))
+
+
+def _raw(turn: Any) -> str:
+    try:
+        return json.dumps(turn, default=str)[:500]
+    except (RecursionError, ValueError):
+        return str(type(turn).__name__)
+
+
+def _record(turn: dict[str, Any], source: str, sample_id: str, session: int, seq: int, when: datetime,
+            speakers: list[Any], line: int) -> Record:
     speaker = str(turn.get("speaker", "")) or None
-    others = [s for s in speakers if s and s != speaker]
+    others = [str(s) for s in speakers if s and str(s) != speaker]
     text = str(turn["text"])
     metadata: dict[str, Any] = {"dia_id": turn.get("dia_id"), "sample_id": sample_id}
     if turn.get("blip_caption"):

@@ -15,7 +15,7 @@ from tkgmem.temporal import Granularity
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
-    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
 }
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
            r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
@@ -25,7 +25,7 @@ _DATE_LIT = re.compile(
     rf"|\b(?:{_MONTHS})[a-z]*\.?,?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s*{_YEAR})?"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})[a-z]*\b(?:,?\s*{_YEAR})?"
     rf"|\b(?:{_MONTHS})[a-z]*\.?,?\s+(?:of\s+)?(?:the\s+year\s+(?:of\s+)?)?{_YEAR}\b"
-    rf"|\bthe\s+{_YEAR}s\b|\b\d{{1,2}}(?:st|nd|rd|th)\s+century\b|\b{_YEAR}\b)",
+    rf"|\bthe\s+{_YEAR}s\b|\b(?:the\s+)?[1-9]0['’]?s\b|\b\d{{1,2}}(?:st|nd|rd|th)\s+century\b|\b{_YEAR}\b)",
     re.I,
 )
 _TIME_WORDS = re.compile(
@@ -41,7 +41,7 @@ _BEFORE = re.compile(r"\b(?:before|prior\s+to|previous(?:ly)?\s+to|preced(?:ed|e
 _AFTER = re.compile(r"\b(?:after(?:wards)?|follow(?:ed|s|ing)?|succe(?:ed(?:ed|s)?|ssor)|replac(?:ed|es|ing)|"
                     r"later\s+than|since\s+(?:he|she|they|the)\b|subsequent(?:ly)?|comes?\s+after|next\s+to)\b",
                     re.I)
-_FIRST = re.compile(r"\b(?:first|earliest|initial(?:ly)?|originally|maiden|debut|inaugural|oldest)\b", re.I)
+_FIRST = re.compile(r"\b(?:first|earliest|initial(?:ly)?|original(?:ly)?|maiden|debut|inaugural|oldest)\b", re.I)
 _LAST = re.compile(r"\b(?:last|latest|final(?:ly)?|most\s+(?:recent(?:ly)?|current)|newest|youngest|previous\s+one)\b",
                    re.I)
 _NTH = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
@@ -81,8 +81,15 @@ def _is_constraint(q: str, m: re.Match[str]) -> bool:
     return bool(_CONSTRAINT_BEFORE.search(head)) or tail.strip().startswith(",")
 _START_LABEL = re.compile(r"\bstart\s+time\s+is\b", re.I)
 _END_LABEL = re.compile(r"\bend\s+time\s+is\b", re.I)
-_ORDINAL_NOISE = re.compile(r"\b(?:\d+(?:st|nd|rd|th)\s*,?\s*(?:of\s+)?(?:(?:%s)\b|\d{4})|(?:%s)\.?\s+\d+(?:st|nd|rd|th))"
-                            % (_MONTHS, _MONTHS), re.I)
+_ORDINAL_NOISE = re.compile(  # "january 1st, 2002", "10th april": dates, not ordinals
+    rf"\b(?:\d+(?:st|nd|rd|th)\s*,?\s*(?:of\s+)?(?:(?:{_MONTHS})\b|\d{{4}})"
+    rf"|(?:{_MONTHS})\.?\s+\d+(?:st|nd|rd|th))", re.I)
+_ORDINAL_NAME = re.compile(  # "the 14th amendment", "the second world war", "third largest": names and ranks
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\w+teenth|\d+(?:st|nd|rd|th|d|h))\s+"
+    r"(?:largest|biggest|smallest|highest|most|longest|tallest|richest|world\s+war|party\s+candidate|level|degree|"
+    r"annual|ceremony|infantry|century|millennium)\b",
+    re.I,
+)
 _REPLACED_BY = re.compile(r"\breplaced\s+by\b|\bbeing\s+replaced\b|\bsucceeded\s+by\b", re.I)
 _START_CUE = re.compile(r"\b(?:marr(?:y|ied|iage)|wed|spouse|wife|husband|partner|twin(?:ned|s)?|join(?:ed|s)?|"
                         r"beg[ia]n|start(?:ed|ing|s)?|since|from|found(?:ed)?|establish(?:ed)?|becam?e|elected|"
@@ -176,6 +183,15 @@ def multitq_qtype(question: str, s: Signals | None = None) -> str:
     return "equal"
 
 
+def _only_names(q: str) -> bool:
+    """Every ordinal word in `q` is part of a name or a rank ("the second world war", "third largest")."""
+    words = re.findall(r"\b(?:first|last|latest|earliest|final|most\s+recent|second|third|fourth|fifth|sixth|seventh|"
+                       r"eighth|ninth|tenth|\w+teenth|\d+(?:st|nd|rd|th|d|h)|oldest|youngest|newest|initial(?:ly)?|"
+                       r"originally|original)\b", q, re.I)
+    named = _ORDINAL_NAME.findall(q)
+    return bool(words) and len(named) >= len(words)
+
+
 def timequestions_signals(question: str, s: Signals | None = None) -> list[str]:
     """TimeQuestions' `Temporal signal` labels (BEFORE, AFTER, OVERLAP, START, FINISH, ORDINAL, No signal)."""
     q = question
@@ -185,7 +201,7 @@ def timequestions_signals(question: str, s: Signals | None = None) -> list[str]:
         return ["START"]
     if _END_LABEL.search(q):
         return ["FINISH"]
-    if (s.first or s.last or s.nth is not None) and not _ORDINAL_NOISE.search(q):
+    if (s.first or s.last or s.nth is not None) and not _ORDINAL_NOISE.search(q) and not _only_names(q):
         out.append("ORDINAL")
     if _REPLACED_BY.search(q) or (s.before and not s.after):
         out.append("BEFORE")

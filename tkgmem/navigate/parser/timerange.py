@@ -1,8 +1,7 @@
 """The question's own time range: "in March 2020", "last summer", "between April 1 and 9", "before May".
 
-Time expressions come from `tkgmem.timex.find_times` (the shared normaliser). Until that module
-exists, `_duckling_mentions` is a narrow stand-in (Duckling only, question text only). This module's
-own job is the *combination*: a range from two points ("between A and B"), an open range from a
+Time expressions come from `tkgmem.timex.find_times` (the shared normaliser); this module's own job
+is the *combination*: a range from two points ("between A and B"), an open range from a
 preposition ("before A" / "after A" / "since A" / "until A"), and, when the question names no time at
 all, the tense ("When did ..." is about the past of the question time; "When is ... going to" about
 its future).
@@ -10,17 +9,13 @@ its future).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any
 
 from tkgmem.temporal import Granularity, Interval, as_utc, floor, step
 
-_GRAIN = {"second": Granularity.INSTANT, "minute": Granularity.INSTANT, "hour": Granularity.INSTANT,
-          "day": Granularity.DAY, "week": Granularity.WEEK, "month": Granularity.MONTH,
-          "quarter": Granularity.MONTH, "year": Granularity.YEAR}
 _TIMEY = re.compile(
     r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
     r"\b(?:yesterday|today|tonight|tomorrow|week|weekend|month|year|summer|winter|spring|fall|autumn|morning|"
@@ -48,147 +43,168 @@ class QuestionRange:
 
 
 def find_mentions(text: str, reference: datetime) -> list[Mention]:
-    """Time expressions of `text` resolved against `reference`."""
-    try:
-        from tkgmem.timex import find_times  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return _duckling_mentions(text, as_utc(reference))
-    out = []
-    for m in find_times(text, as_utc(reference)):
-        out.append(Mention(m.text, m.start, m.end, m.interval, str(m.kind)))
-    return [m for m in out if _TIMEY.search(m.text)]
+    """Time expressions of `text` resolved against `reference` (by the shared normaliser)."""
+    from tkgmem.timex import find_times
 
-
-@lru_cache(maxsize=1)
-def _duckling() -> tuple[Any, Any, Any]:
-    from duckling import Context, default_locale_lang, load_time_zones, parse_dimensions, parse_lang
-
-    tz = load_time_zones("/usr/share/zoneinfo")
-    locale = default_locale_lang(parse_lang("EN"))
-    return tz, locale, (Context, parse_dimensions(["time"]))
-
-
-def _ts(value: dict[str, Any]) -> tuple[datetime, Granularity]:
-    return as_utc(value["value"]), _GRAIN.get(value.get("grain", "day"), Granularity.DAY)
-
-
-def _duckling_mentions(text: str, reference: datetime) -> list[Mention]:
-    from duckling import parse, parse_ref_time
-
-    tz, locale, (context_cls, dims) = _duckling()
-    ref = parse_ref_time(tz, "UTC", int(reference.timestamp()))
-    out: list[Mention] = []
-    for hit in parse(text, context_cls(ref, locale), dims, False):
-        body = hit["body"]
-        if not _TIMEY.search(body):
-            continue  # "the third" and similar ordinals read as dates
-        v = hit["value"]
-        if v.get("type") == "interval":
-            s = _ts(v["from"]) if "from" in v else None
-            e = _ts(v["to"]) if "to" in v else None
-            iv = Interval(start=s[0] if s else None, end=e[0] if e else None,
-                          start_granularity=s[1] if s else Granularity.INSTANT,
-                          end_granularity=e[1] if e else Granularity.INSTANT)
-            kind = "range"
-        elif "value" in v:
-            t, g = _ts(v)
-            end = t + _grain_delta(v.get("grain", "day"), t)
-            iv = Interval(start=t, end=end, start_granularity=g, end_granularity=g)
-            kind = "point"
-        else:
-            continue
-        out.append(Mention(body, hit["start"], hit["end"], iv, kind))
-    return out
-
-
-def _grain_delta(grain: str, t: datetime) -> timedelta:
-    match grain:
-        case "second":
-            return timedelta(seconds=1)
-        case "minute":
-            return timedelta(minutes=1)
-        case "hour":
-            return timedelta(hours=1)
-        case "day":
-            return timedelta(days=1)
-        case "week":
-            return timedelta(weeks=1)
-        case "month":
-            return step(floor(t, Granularity.MONTH), Granularity.MONTH) - t
-        case "quarter":
-            return step(floor(t, Granularity.MONTH), Granularity.MONTH, 3) - t
-        case "year":
-            return step(floor(t, Granularity.YEAR), Granularity.YEAR) - t
-    return timedelta(days=1)
+    out = [Mention(m.text, m.start, m.end, m.interval, str(m.kind)) for m in find_times(text, as_utc(reference))]
+    return [m for m in out if _TIMEY.search(m.text) and m.kind != "set"]
 
 
 _BEFORE = re.compile(r"\b(?:before|prior\s+to|until|till|up\s+to|by|earlier\s+than)\s*$", re.I)
 _AFTER = re.compile(r"\b(?:after|since|following|later\s+than|from)\s*$", re.I)
 _BETWEEN = re.compile(r"\b(?:between|from)\b", re.I)
 _LINK = re.compile(r"^\s*,?\s*(?:and|to|until|till|through|-|–)\s*$", re.I)
-_N_BEFORE = re.compile(r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|twenty)\s+"
-                       r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+before\b", re.I)
 _FUTURE = re.compile(r"\b(?:will|going\s+to|gonna|plan(?:s|ning)?\s+to|upcoming|next|intend(?:s)?\s+to|"
-                     r"(?:is|are|am)\s+\w+ing|(?:is|are)\s+(?:\w+\s+)?(?:scheduled|planned))\b", re.I)
-_PAST = re.compile(r"\b(?:did|was|were|had|has|have|ago|last|previous(?:ly)?|used\s+to|\w+ed)\b", re.I)
-_TIMELESS = re.compile(r"^\s*(?:which\s+of\s+the\s+following|how\s+(?:long|much\s+time)|what\s+(?:was|is)\s+the\s+"
-                       r"(?:duration|time\s+interval|time\s+between))", re.I)
+                     r"(?:is|are|am)\s+(?:\w+\s+)?(?:scheduled|planned))\b|^\s*when\s+(?:is|are)\b", re.I)
+_TIMELESS = re.compile(r"^\s*which\s+of\s+the\s+following\b", re.I)
+
+
+_FACTS = re.compile(r"^\s*(?:For\s+Fact1:.*?,\s*(?=which\b)|Below\s+are\s+\d+\s+facts.*$)", re.I | re.S)
+_N_SHIFT = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+                      r"(second|minute|hour|day|week|month|year)s?\s+(before|after)\s+(.+)$", re.I | re.S)
+_SPLIT = re.compile(r"^\s*(?:between|from)\s+(.+?)\s*,?\s+(?:and|to|until|till|through)\s+(.+)$", re.I | re.S)
+_BETWEEN_EVENTS = re.compile(r"^\s*(?:how\s+(?:long|much\s+time)|what\s+(?:was|is)\s+the\s+(?:duration|time\s+"
+                             r"(?:interval|gap|difference)))\b", re.I)
+_SIMULTANEOUS = re.compile(r"\s*(?:while|at\s+the\s+same\s+time\s+as|during\s+the\s+(?:period|time)\s+when|"
+                          r"when\s+(?!did|does|do|is|was|will|are)\w+)", re.I)
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.I)
+_WORDNUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 
 
 def question_range(question: str, reference: datetime, *, tense_default: bool = True) -> QuestionRange:
     """The period `question` asks about, relative to `reference` (when the question is asked)."""
     ref = as_utc(reference)
-    mentions = sorted(find_mentions(question, ref), key=lambda m: m.start)
+    q = _FACTS.sub("", question).strip() or "Which one happened earlier?"
+    if _BETWEEN_EVENTS.search(q):  # "how long was it from A last Friday to B": times describe the events
+        return QuestionRange(Interval(end=ref) if tense_default else None, "tense:past", [])
+    shifted = _shift_range(q, ref)
+    if shifted is not None:
+        return shifted
+    mentions = sorted(find_mentions(q, ref), key=lambda m: m.start)
+    cond = re.match(r"\s*(?:if|assuming|given\s+that)\b[^,]*,", q, re.I)
+    if cond and any(m.start >= cond.end() for m in mentions):  # "If X did Y on May 3, what ...": a condition
+        mentions = [m for m in mentions if m.start >= cond.end()]
     if mentions:
-        return _from_mentions(question, mentions, ref)
-    if not tense_default or _TIMELESS.search(question):
+        return _from_mentions(q, mentions, ref)
+    if not tense_default or _TIMELESS.search(q):
         return QuestionRange(None, "none", [])
-    if _FUTURE.search(question) and not re.search(r"\b(?:did|was|were|had)\b", question, re.I):
+    if _FUTURE.search(q) and not re.search(r"\b(?:did|was|were|had)\b", q, re.I):
         return QuestionRange(Interval(start=ref), "tense:future", [])
-    if _PAST.search(question) or re.match(r"\s*when\b", question, re.I):
-        return QuestionRange(Interval(end=ref), "tense:past", [])
-    return QuestionRange(None, "none", [])
+    if re.match(r"\s*when\s+(?:does|do)\b", q, re.I):
+        return QuestionRange(None, "tense:habitual", [])
+    sim = _SIMULTANEOUS.match(q)
+    if sim:  # "While X is doing Y, what is Z doing": present states, not placed before or after now
+        clause = q[: q.find(",")] if "," in q else q
+        if re.search(r"\b(?:is|are|does|do|has|have)\b", clause, re.I) and not re.search(
+                r"\b(?:was|were|did|had)\b", clause, re.I):
+            return QuestionRange(None, "tense:present", [])
+    return QuestionRange(Interval(end=ref), "tense:past", [])
+
+
+def _shift_range(q: str, ref: datetime) -> QuestionRange | None:
+    """"in just 12 days before 2:35 pm, March 16, 2023": the N units up to (or from) the anchor."""
+    m = _N_SHIFT.search(q)
+    if m is None:
+        return None
+    anchors = find_mentions(m.group(4), ref)
+    if not anchors or anchors[0].interval.start is None:
+        return None
+    a = anchors[0].interval
+    assert a.start is not None
+    at = _with_clock(a.start, m.group(4))
+    n = int(m.group(1)) if m.group(1).isdigit() else _WORDNUM.get(m.group(1).lower(), 1)
+    unit = m.group(2).lower()
+    if unit in ("month", "year"):
+        months = n * (12 if unit == "year" else 1)
+        other = _add_months(at, -months if m.group(3).lower() == "before" else months)
+    else:
+        delta = timedelta(**{unit + "s": n})
+        other = at - delta if m.group(3).lower() == "before" else at + delta
+    lo_, hi_ = (other, at) if other <= at else (at, other)
+    return QuestionRange(Interval(start=lo_, end=hi_), f"explicit:n_{m.group(3).lower()}", anchors)
+
+
+def _add_months(t: datetime, n: int) -> datetime:
+    index = t.year * 12 + (t.month - 1) + n
+    year, month = divmod(index, 12)
+    last_day = (step(datetime(year, month + 1, 1, tzinfo=t.tzinfo), Granularity.MONTH) - timedelta(days=1)).day
+    return t.replace(year=year, month=month + 1, day=min(t.day, last_day))
+
+
+def _with_clock(day: datetime, text: str) -> datetime:
+    """`day` at the clock time written in `text` ("2:35 pm"), when there is one."""
+    c = _CLOCK.search(text)
+    if c is None or day != day.replace(hour=0, minute=0, second=0, microsecond=0):
+        return day
+    hour, minute, sec = int(c.group(1)), int(c.group(2)), int(c.group(3) or 0)
+    ampm = (c.group(4) or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    if ampm == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59 or sec > 59:
+        return day
+    return day.replace(hour=hour, minute=minute, second=sec)
+
+
+def _split_range(m: Mention, q: str, ref: datetime) -> Interval | None:
+    """Re-read "between A and B" as two points, so each end keeps its own day and clock time;
+    "between 06:01 and 06:07 on January 12, 2024" takes the day from the date that follows."""
+    parts = _SPLIT.match(m.text)
+    if parts is None:
+        return None
+    first, second = parts.group(1), parts.group(2)
+    if _CLOCK.fullmatch(first.strip()) or re.fullmatch(r"\s*\d{1,2}(?::\d{2})*\s*(?:[ap]\.?m\.?)?\s*", first, re.I):
+        day = [x for x in find_mentions(q[m.start:], ref) if re.search(r"[a-z]{3}.*\d{4}|\d{4}", x.text, re.I)]
+        if not day or day[-1].interval.start is None:
+            return None
+        d = day[-1].interval.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        return Interval(start=_with_clock(d, first), end=_with_clock(d, second.split(" on ")[0]))
+    a = find_mentions(first, ref)
+    b = find_mentions(second, ref)
+    if not a or not b or a[0].interval.start is None:
+        return None
+    ai, bi = a[0].interval, b[-1].interval
+    if _CLOCK.search(first) and _CLOCK.search(second) and bi.start is not None:
+        assert ai.start is not None
+        return Interval(start=_with_clock(ai.start, first), end=_with_clock(bi.start, second))
+    if _CLOCK.search(first) and ai.start is not None:
+        ai = ai.model_copy(update={"start": _with_clock(ai.start, first), "start_granularity": Granularity.INSTANT})
+    return _span(ai, bi)
 
 
 def _from_mentions(q: str, mentions: list[Mention], ref: datetime) -> QuestionRange:
     # explicit ranges first: one range mention, or "between A and B" over two points
     for m in mentions:
         if m.kind == "range" and m.interval.start is not None and m.interval.end is not None:
-            return QuestionRange(m.interval, "explicit:range", mentions)
-    for a, b in zip(mentions, mentions[1:], strict=False):
-        if _LINK.match(q[a.end:b.start]) and (_BETWEEN.search(q[max(0, a.start - 12):a.start + 1])
-                                             or "between" in q[:a.start].lower()):
+            return QuestionRange(_split_range(m, q, ref) or m.interval, "explicit:range", mentions)
+    for a, b in itertools.pairwise(mentions):
+        opened = re.search(r"\b(?:between|from)\b", q[: a.start], re.I) or re.match(r"(?:between|from)\b", a.text, re.I)
+        if _LINK.match(q[a.end:b.start]) and opened:
             return QuestionRange(_span(a.interval, b.interval), "explicit:between", mentions)
-    m = mentions[0] if len(mentions) == 1 else max(mentions, key=lambda x: x.end - x.start)
+    m = mentions[0]
     head = q[: m.start]
     iv = m.interval
-    if m.kind == "range" and (iv.start is None) != (iv.end is None):  # duckling's "after X" / "before X"
+    if m.kind == "range" and (iv.start is None) != (iv.end is None):  # "since X" / "until X"
+        if _CLOCK.search(m.text):  # "before 7:52 pm, August 07, 2023": the instant, not the whole day
+            if iv.end is not None:
+                day_of = floor(iv.end - timedelta(microseconds=1), Granularity.DAY)
+                at = _with_clock(day_of, m.text)
+                iv = Interval(end=iv.end if at == day_of else at)  # midnight: the end itself
+            elif iv.start is not None:
+                iv = Interval(start=_with_clock(iv.start, m.text))
         return QuestionRange(iv, "explicit:open", mentions)
-    if _N_BEFORE.search(m.text) and iv.start is not None:
-        # "in the 23 years before May 27, 2023": from the shifted point up to the anchor
-        anchor = _anchor_after(m, mentions)
-        return QuestionRange(Interval(start=iv.start, end=anchor, start_granularity=iv.start_granularity,
-                                      end_granularity=iv.start_granularity), "explicit:n_before", mentions)
-    if _BEFORE.search(head):
-        return QuestionRange(Interval(end=iv.start, end_granularity=iv.start_granularity), "before", mentions)
-    if _AFTER.search(head):
-        return QuestionRange(Interval(start=iv.end if iv.end else iv.start,
-                                      start_granularity=iv.end_granularity), "after", mentions)
+    if _BEFORE.search(head) or re.match(r"\s*(?:before|until|till|by)\b", m.text, re.I):
+        assert iv.start is not None
+        end = _with_clock(iv.start, m.text)
+        g = Granularity.INSTANT if end != iv.start else iv.start_granularity
+        return QuestionRange(Interval(end=end, end_granularity=g), "before", mentions)
+    if _AFTER.search(head) or re.match(r"\s*(?:after|since)\b", m.text, re.I):
+        assert iv.start is not None
+        start = _with_clock(iv.start, m.text)
+        return QuestionRange(Interval(start=start, start_granularity=iv.start_granularity), "after", mentions)
     return QuestionRange(iv, "explicit", mentions)
-
-
-def _anchor_after(m: Mention, mentions: list[Mention]) -> datetime | None:
-    iv = m.interval
-    text = m.text.lower()
-    match = re.search(r"(\d+)\s+(second|minute|hour|day|week|month|year)s?\s+before", text)
-    if match and iv.start is not None:
-        n = int(match.group(1))
-        unit = match.group(2)
-        if unit in ("second", "minute", "hour", "day", "week"):
-            return iv.start + timedelta(**{unit + "s": n})
-        g = Granularity.MONTH if unit == "month" else Granularity.YEAR
-        return step(iv.start, g, n)
-    return iv.end
 
 
 def _span(a: Interval, b: Interval) -> Interval:

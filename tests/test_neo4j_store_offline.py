@@ -1,0 +1,175 @@
+"""The Neo4j store's orchestration without a server: a recording stand-in for the driver (Neo4j is an
+external service) checks READ/WRITE routing, UNWIND batch sizes, the tenant on every query, and that each
+call passes exactly the parameters its Cypher file declares. The semantics themselves are checked by the
+conformance suite against a real server (TKGMEM_NEO4J_URI)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tkgmem.model import Batch, Entity, Episode, EventQuery, FactInput, FactQuery, Span
+from tkgmem.settings import Settings
+from tkgmem.store.neo4j import Neo4jStore
+from tkgmem.store.queries import query, query_names, schema_version
+from tkgmem.temporal import Basis, Interval, as_utc
+
+TEXTS = {query(n).text: n for n in query_names()}
+
+
+class Rec:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def data(self) -> dict[str, Any]:
+        return self._data
+
+
+class FakeTx:
+    def __init__(self, log: list[tuple[str, str, dict[str, Any]]], mode: str,
+                 answer: Callable[[str, dict[str, Any]], list[dict[str, Any]]]) -> None:
+        self.log, self.mode, self.answer = log, mode, answer
+
+    def run(self, text: str, params: dict[str, Any] | None = None) -> Any:
+        name = TEXTS.get(text, "schema")
+        self.log.append((self.mode, name, dict(params or {})))
+        rows = [Rec(r) for r in self.answer(name, params or {})]
+
+        class Result(list[Rec]):
+            def consume(self) -> None:
+                return None
+
+        return Result(rows)
+
+
+class FakeSession:
+    def __init__(self, driver: FakeDriver) -> None:
+        self.driver = driver
+
+    def __enter__(self) -> FakeSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def execute_read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return fn(FakeTx(self.driver.log, "read", self.driver.answer), *args)
+
+    def execute_write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return fn(FakeTx(self.driver.log, "write", self.driver.answer), *args)
+
+
+class FakeDriver:
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str, dict[str, Any]]] = []
+        self.databases: list[str | None] = []
+        self.version: int | None = None
+
+    def answer(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if name == "schema_version_get":
+            return [] if self.version is None else [{"version": self.version}]
+        if name == "schema_version_set":
+            self.version = params["version"]
+        if name == "episodes_count":
+            return [{"episodes": 0}]
+        return []
+
+    def verify_connectivity(self) -> None:
+        return None
+
+    def session(self, database: str | None = None) -> FakeSession:
+        self.databases.append(database)
+        return FakeSession(self)
+
+    def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+def fake() -> FakeDriver:
+    return FakeDriver()
+
+
+def open_fake(fake: FakeDriver, batch_size: int = 2) -> Neo4jStore:
+    settings = Settings(neo4j_database="memory")
+    return Neo4jStore("neo4j://cluster:7687", settings=settings, batch_size=batch_size, driver=fake)  # type: ignore[arg-type]
+
+
+def test_opening_applies_the_schema_once_and_records_its_version(fake: FakeDriver) -> None:
+    open_fake(fake)
+    names = [n for _m, n, _p in fake.log]
+    assert names.count("schema") >= 30 and names[-1] == "schema_version_set"
+    assert all(m == "write" for m, n, _p in fake.log if n != "schema_version_get")
+    assert fake.version == schema_version() and set(fake.databases) == {"memory"}
+    fake.log.clear()
+    open_fake(fake)
+    assert [n for _m, n, _p in fake.log] == ["schema_version_get"]  # already migrated: one read
+
+
+def test_writes_are_routed_to_the_writer_in_unwind_batches(fake: FakeDriver) -> None:
+    store = open_fake(fake, batch_size=2)
+    fake.log.clear()
+    eps = [Episode(id=f"ep_{i}", tenant="t", source="chat", text=f"turn {i}", reference_time=as_utc("2024-01-01"))
+           for i in range(5)]
+    alice = Entity(version_id="v_a", lineage_id="en_a", tenant="t", name="Alice", recorded_at=as_utc("2024-01-01"))
+    facts = [FactInput(subject_id="en_a", relation="likes", object_value=f"thing {i}",
+                       valid=Interval.since("2024-01-01"), provenance=(Span(episode_id=f"ep_{i}"),)) for i in range(5)]
+    report = store.write(Batch(tenant="t", episodes=eps, entities=[alice], facts=facts,
+                               embeddings={"ep_0": [1.0, 0.0]}), recorded_at=as_utc("2024-01-02"))
+    assert report.episodes_added == 5 and report.facts_added == 5 and report.entities_added == 1
+    assert {m for m, _n, _p in fake.log} == {"write"}
+    inserts = [p for _m, n, p in fake.log if n == "episodes_insert"]
+    assert [len(p["rows"]) for p in inserts] == [2, 2, 1]
+    assert len(inserts[0]["rows"][0]["props"]["embedding"]) == 384
+    assert [len(p["rows"]) for _m, n, p in fake.log if n == "fact_versions_insert"] == [2, 2, 1]
+    assert all(p["tenant"] == "t" for _m, n, p in fake.log if "tenant" in query(n).params)
+    assert {n for _m, n, _p in fake.log} >= {"episodes_known", "versions_current", "facts_current_for_keys",
+                                             "entity_versions_insert", "provenance_link_versions"}
+
+
+def test_reads_are_routed_to_readers_with_the_declared_parameters(fake: FakeDriver) -> None:
+    store = open_fake(fake)
+    fake.log.clear()
+    basis = Basis(valid_at="2021-08-01", as_of="2024-01-15")
+    store.facts("t", FactQuery(subject_id="en_a", relation="lives_in"), basis)
+    store.facts("t", FactQuery(entity_id="en_a", valid_overlaps=Interval.since("2020-01-01")))
+    store.facts("t")
+    store.events("t", EventQuery(participant_id="en_a"))
+    store.entity("t", "en_a", basis)
+    store.find_entities("t", "ALLY")
+    store.history("t", "fa_1")
+    store.timeline("t", "en_a")
+    store.diff("t", Basis(as_of="2024-01-01"), Basis())
+    store.changes_since("t", as_utc("2024-01-01"))
+    store.search_text("t", "puppy?")
+    store.search_vector("t", [0.1, 0.9, 0.0], k=3)
+    store.episodes("t", ["ep_1"])
+    store.known_episodes("t", ["ep_1"])
+    store.event_links("t", ["ev_1"])
+    store.stats("t")
+    store.audit_log("t")
+    store.load_checkpoint("t", "job")
+    assert {m for m, _n, _p in fake.log} == {"read"}
+    calls = {n: p for _m, n, p in fake.log}
+    assert calls["facts_by_subject"]["as_of"] == as_utc("2024-01-15")
+    assert calls["facts_by_subject"]["valid_at"] == as_utc("2021-08-01")
+    assert calls["facts_by_entity"]["use_window"] is True
+    assert calls["facts_scan"]["use_window"] is False
+    assert calls["entities_find"]["name"] == "ally"
+    assert calls["search_text"]["query"] == '"puppy"'
+    assert len(calls["search_vector"]["vector"]) == 384 and calls["search_vector"]["candidates"] >= 12
+
+
+def test_corrections_and_erasure_write_and_audit(fake: FakeDriver) -> None:
+    store = open_fake(fake)
+    fake.log.clear()
+    with pytest.raises(Exception, match="no current fact"):
+        store.correct_fact("t", "fa_missing", valid=Interval.since("2024-01-01"))
+    report = store.erase("t", actor="dpo", reason="GDPR", episode_ids=["ep_1"], entity_id="en_a")
+    assert report.episodes == 0
+    names = [n for m, n, _p in fake.log if m == "write"]
+    assert names[-1] == "audit_insert" and "erase_entity_anchor" in names and "erase_episodes" in names
+    store.save_checkpoint("t", "job", {"offset": 3})
+    assert fake.log[-1][:2] == ("write", "checkpoint_save")

@@ -1,0 +1,151 @@
+"""Hybrid retrieval over the Store protocol: signals, priors, time range, basis, fallback shape."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from tkgmem.model import Batch, Entity, Episode, Event, Participant, SearchHit, Span
+from tkgmem.retrieve.evidence import Evidence
+from tkgmem.retrieve.hybrid import HybridRetriever
+from tkgmem.retrieve.query import analyse, names_in
+from tkgmem.store import Store
+from tkgmem.temporal import Basis, Interval
+
+T0 = datetime(2023, 5, 8, 13, 0, tzinfo=UTC)
+
+
+class HashEncoder:
+    """A deterministic stand-in for a sentence encoder: bag of hashed words, normalised."""
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+def turn(tenant: str, n: int, speaker: str, text: str, when: datetime = T0, session: str = "s1") -> Episode:
+    return Episode(id=f"ep{n}", tenant=tenant, source="chat", session=session, speaker=speaker, text=text,
+                   reference_time=when, seq=n)
+
+
+def write(store: Store, tenant: str, episodes: list[Episode], *, events: Sequence[Event] = (),
+          entities: Sequence[Entity] = (), at: datetime | None = None) -> None:
+    vectors = HashEncoder().encode([e.text for e in episodes])
+    store.write(Batch(tenant=tenant, episodes=episodes, entities=list(entities), events=list(events),
+                      embeddings={e.id: v.tolist() for e, v in zip(episodes, vectors, strict=True)}),
+                recorded_at=at or T0)
+
+
+def ids(found: list[Evidence]) -> list[str]:
+    return [e.episode.id for e in found]
+
+
+def test_lexical_and_dense_find_the_matching_turn(store: Store, tenant: str) -> None:
+    write(store, tenant, [
+        turn(tenant, 1, "Alice", "I adopted a puppy named Biscuit last week."),
+        turn(tenant, 2, "Bob", "The weather in Lisbon was lovely."),
+        turn(tenant, 3, "Alice", "Work has been busy with the quarterly report."),
+    ])
+    for encoder in (None, HashEncoder()):
+        found = HybridRetriever(store, encoder).search(tenant, "What is the name of the puppy?", k=2)
+        assert ids(found)[0] == "ep1"
+        assert "lexical" in found[0].sources
+        assert (encoder is not None) == ("dense" in found[0].sources)
+        assert found[0].score >= found[-1].score
+
+
+def test_question_about_a_person_prefers_their_own_turns(store: Store, tenant: str) -> None:
+    write(store, tenant, [
+        turn(tenant, 1, "Bob", "I went hiking in the mountains on Sunday."),
+        turn(tenant, 2, "Alice", "Fun! I went hiking in the mountains too, on Saturday."),
+    ])
+    found = HybridRetriever(store).search(tenant, "When did Alice go hiking in the mountains?", k=2)
+    assert ids(found) == ["ep2", "ep1"]
+    found = HybridRetriever(store).search(tenant, "When did Bob go hiking in the mountains?", k=2)
+    assert ids(found) == ["ep1", "ep2"]
+
+
+def test_reply_inherits_context_from_the_turn_it_answers(store: Store, tenant: str) -> None:
+    write(store, tenant, [
+        turn(tenant, 1, "Bob", "What instrument are you learning these days?"),
+        turn(tenant, 2, "Alice", "The cello, since January!"),
+        turn(tenant, 3, "Alice", "Totally unrelated: my cat sleeps all day."),
+    ])
+    found = HybridRetriever(store).search(tenant, "Which instrument is Alice learning?", k=3)
+    assert ids(found)[:2] == ["ep1", "ep2"] or ids(found)[:2] == ["ep2", "ep1"]
+    assert "context" in found[ids(found).index("ep2")].sources
+
+
+def test_time_range_boosts_episodes_said_in_it(store: Store, tenant: str) -> None:
+    write(store, tenant, [
+        turn(tenant, 1, "Alice", "We went to the beach.", T0),
+        turn(tenant, 2, "Alice", "We went to the beach.".replace("We", "Then we"), T0 + timedelta(days=60),
+             session="s2"),
+    ])
+    retriever = HybridRetriever(store)
+    july = Interval.between(T0 + timedelta(days=50), T0 + timedelta(days=70))
+    assert ids(retriever.search(tenant, "When did we go to the beach?", k=2, time_range=july))[0] == "ep2"
+    may = Interval.between(T0 - timedelta(days=1), T0 + timedelta(days=1))
+    found = retriever.search(tenant, "When did we go to the beach?", k=2, time_range=may)
+    assert ids(found)[0] == "ep1"
+    assert "time" in found[0].sources
+
+
+def test_entity_expansion_reaches_episodes_through_events(store: Store, tenant: str) -> None:
+    alice = Entity(version_id="v-alice", lineage_id="en-alice", tenant=tenant, recorded_at=T0, name="Alice",
+                   type="person", provenance=(Span(episode_id="ep1"),))
+    # The turn never says "marathon"; the extracted event does, and it is about Alice.
+    event = Event(version_id="v-run", lineage_id="ev-run", tenant=tenant, recorded_at=T0, predicate="run",
+                  summary="Alice ran a marathon", participants=(Participant(entity_id="en-alice"),),
+                  valid=Interval.granule(T0, "day"), provenance=(Span(episode_id="ep1"),))
+    write(store, tenant, [
+        turn(tenant, 1, "Alice", "Finished all 42 km this morning, legs are jelly!"),
+        turn(tenant, 2, "Bob", "Nice weather today."),
+    ], entities=[alice], events=[event])
+    found = HybridRetriever(store).search(tenant, "When did Alice run a marathon?", k=2)
+    assert ids(found)[0] == "ep1"
+    assert "entity" in found[0].sources
+    assert found[0].event_ids == ["ev-run"]
+
+
+def test_basis_hides_episodes_recorded_later(store: Store, tenant: str) -> None:
+    write(store, tenant, [turn(tenant, 1, "Alice", "I bought a red bicycle.")], at=T0)
+    write(store, tenant, [turn(tenant, 2, "Alice", "I sold the red bicycle.", T0 + timedelta(days=30))],
+          at=T0 + timedelta(days=30))
+    retriever = HybridRetriever(store)
+    assert set(ids(retriever.search(tenant, "red bicycle", k=5))) == {"ep1", "ep2"}
+    early = Basis(as_of=T0 + timedelta(days=1))
+    assert ids(retriever.search(tenant, "red bicycle", k=5, basis=early)) == ["ep1"]
+
+
+def test_fallback_returns_search_hits(store: Store, tenant: str) -> None:
+    write(store, tenant, [turn(tenant, 1, "Alice", "My sister lives in Porto.")])
+    fallback = HybridRetriever(store).as_fallback(tenant, Basis())
+    hits = fallback("Where does the sister live?", 3, None)
+    assert hits and isinstance(hits[0], SearchHit) and hits[0].episode_id == "ep1"
+    assert fallback("", 3, None) == []
+
+
+def test_tenants_do_not_leak(store: Store, tenant: str) -> None:
+    write(store, tenant, [turn(tenant, 1, "Alice", "The secret word is pineapple.")])
+    assert HybridRetriever(store).search(tenant + "_other", "secret pineapple", k=3) == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("When did Caroline go to the LGBTQ support group?", ["Caroline", "LGBTQ"]),
+    ("Where did Alice work before she moved to New York?", ["Alice", "New York", "New", "York"]),
+    ("What do Melanie's kids like?", ["Melanie"]),
+    ("what does she like?", []),
+])
+def test_names_in_questions(text: str, names: list[str]) -> None:
+    assert names_in(text) == names
+    assert all(w == w.casefold() for w in analyse(text).words)

@@ -1,0 +1,94 @@
+"""The temporal-expression normaliser on real dialogue phrasing (reference: Monday 8 May 2023)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tkgmem.temporal import Granularity
+from tkgmem.timex import TimeMention, find_times
+
+REF = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)  # a Monday
+
+
+def one(text: str, **kw: object) -> TimeMention:
+    found = find_times(text, REF, **kw)  # type: ignore[arg-type]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def span(m: TimeMention) -> tuple[str, str]:
+    assert m.interval.start is not None and m.interval.end is not None
+    return m.interval.start.date().isoformat(), m.interval.end.date().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "granularity"),
+    [
+        ("I went to a LGBTQ support group yesterday and it was so powerful.", ("2023-05-07", "2023-05-08"), "day"),
+        ("I ran a charity race for mental health last Saturday.", ("2023-05-06", "2023-05-07"), "day"),
+        ("I got a puppy two weeks ago!", ("2023-04-24", "2023-05-01"), "week"),
+        ("I'm going camping next month.", ("2023-06-01", "2023-07-01"), "month"),
+        ("I painted that lake sunrise in 2019.", ("2019-01-01", "2020-01-01"), "year"),
+        ("Last summer we went to the beach.", ("2022-06-01", "2022-09-01"), "season"),
+        ("I joined a gym last week!", ("2023-05-01", "2023-05-08"), "week"),
+        ("I started volunteering here about a year ago.", ("2022-05-01", "2022-06-01"), "month"),
+    ],
+)
+def test_relative_expressions(text: str, expected: tuple[str, str], granularity: str) -> None:
+    m = one(text)
+    assert span(m) == expected
+    assert m.interval.granularity.value == granularity
+    assert m.relative == ("2019" not in text)
+    assert text[m.start:m.end] == m.text
+
+
+def test_explicit_year_is_not_relative() -> None:
+    assert not one("We met on May 7, 2022.").relative
+
+
+def test_ranges() -> None:
+    m = one("We travelled from May to July.")
+    assert m.kind == "range" and span(m) == ("2023-05-01", "2023-08-01")
+    m = one("I was away between April 1 and 9.")
+    assert m.kind == "range" and span(m) == ("2023-04-01", "2023-04-10")
+
+
+def test_weekends() -> None:
+    assert span(one("Last weekend I went hiking with my church friends.")) == ("2023-05-06", "2023-05-08")
+    assert span(one("We went camping two weekends ago.")) == ("2023-04-29", "2023-05-01")
+
+
+def test_tense_decides_bare_weekdays_and_dates() -> None:
+    assert span(one("I went there on Friday.")) == ("2023-05-05", "2023-05-06")
+    assert span(one("I will go there on Friday.")) == ("2023-05-12", "2023-05-13")
+    assert span(one("We went to the museum on 13 August.")) == ("2022-08-13", "2022-08-14")
+
+
+def test_anaphora_within_text_and_from_context() -> None:
+    found = find_times("On May 3 I went hiking, and the day after I rested.", REF)
+    assert [span(m) for m in found] == [("2023-05-03", "2023-05-04"), ("2023-05-04", "2023-05-05")]
+    earlier = find_times("We flew to Rome on April 20.", REF)
+    m = one("The week before, I was sick.", context=earlier)
+    assert span(m) == ("2023-04-13", "2023-04-20") or m.interval.granularity is Granularity.WEEK
+    assert m.interval.start is not None and m.interval.start < datetime(2023, 4, 20, tzinfo=UTC)
+    assert span(one("That weekend was wild.", context=earlier)) == ("2023-04-22", "2023-04-24")
+
+
+def test_durations_and_sets() -> None:
+    m = one("I've lived here for three years.")
+    assert m.kind == "duration"
+    assert m.interval.start is not None and m.interval.start.year == 2020 and m.interval.end == REF
+    s = one("We go hiking every Sunday.")
+    assert s.kind == "set"
+
+
+def test_since_is_open_ended() -> None:
+    m = one("I have been painting since 2016.")
+    assert m.interval.start == datetime(2016, 1, 1, tzinfo=UTC) and m.interval.end is None
+
+
+def test_no_false_positives_on_chatter() -> None:
+    assert find_times("I may go there, who knows.", REF) == []
+    assert find_times("Thanks, that sounds great!", REF) == []

@@ -1,0 +1,90 @@
+"""Cheap analysis of a question for retrieval: the names it mentions and its content words.
+
+No model is loaded: names are capitalised word runs (question words excluded), which is what a user
+types for people, places and things; content words drive the overlap with fact and event text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_NOT_NAMES = frozenset(
+    """what when where who whom whose which why how did does do is are was were will would could should can
+    has have had may might must shall the a an in on at of for from to and or but if i you he she it we they
+    my your his her its our their this that these those there here after before during since until between
+    about tell list name describe give according""".split()
+)
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+    off on once only or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours yourself yourselves ever likely""".split()
+)
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in (t.casefold().rstrip("'’").removesuffix("'s").removesuffix("’s")
+                        for t in _TOKEN.findall(text)) if w not in STOPWORDS and len(w) > 1]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@dataclass
+class QueryAnalysis:
+    text: str
+    names: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+
+    @property
+    def lexical_text(self) -> str:
+        return self.text
+
+    @property
+    def dense_text(self) -> str:
+        return self.text
+
+    def overlap(self, text: str) -> float:
+        """Share of the question's content words (stemmed) that occur in `text`."""
+        if not self.words:
+            return 0.0
+        theirs = {_stem(w) for w in content_words(text)}
+        return sum(1 for w in self.words if _stem(w) in theirs) / len(self.words)
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised word runs ("Caroline", "New York", "Dr. Seuss's" -> "Dr. Seuss"), then their words."""
+    runs: list[tuple[int, int, list[str]]] = []
+    for match in _TOKEN.finditer(text):
+        word = match.group()
+        bare = word.removesuffix("'s").removesuffix("’s")
+        if not bare[:1].isupper() or bare.casefold() in _NOT_NAMES:
+            continue
+        if runs and text[runs[-1][1]:match.start()].strip(" .") == "" and not runs[-1][2][-1].endswith("s'"):
+            start, _, words = runs[-1]
+            runs[-1] = (start, match.start() + len(bare), [*words, bare])
+        else:
+            runs.append((match.start(), match.start() + len(bare), [bare]))
+    out: dict[str, None] = {}
+    for start, end, words in runs:
+        out[text[start:end]] = None
+    for _, _, words in runs:
+        if len(words) > 1:
+            out.update(dict.fromkeys(w for w in words if len(w) > 2))
+    return list(out)
+
+
+def analyse(text: str) -> QueryAnalysis:
+    names = names_in(text)
+    return QueryAnalysis(text=text, names=names, words=list(dict.fromkeys(content_words(text))))
+
+
+__all__ = ["QueryAnalysis", "analyse", "content_words", "names_in"]
