@@ -24,8 +24,12 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from tkgmem.model import Entity
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "api" / "examples"
@@ -33,30 +37,31 @@ TENANT = "bench"
 SECTION = "## GraphQL API latency (benchmarks/api_load.py)"
 
 
-def build(db: Path, people: int, seed: int = 7) -> None:
-    """Synthetic tenant: each person moves 3 times, changes employer twice, has 5 likes (10 facts each)."""
-    from tkgmem.ingest.items import FactRecordIn
-    from tkgmem.memory import Memory
-    from tkgmem.model import Batch, Entity, FactInput, stable_id
+def _entity(name: str, type_: str) -> Entity:
+    from tkgmem.model import Entity, stable_id
+
+    eid = Entity.make_id(TENANT, name, type_)
+    return Entity(version_id=stable_id("v", eid, "1"), lineage_id=eid, tenant=TENANT, name=name, type=type_,
+                  recorded_at=datetime(2015, 1, 1, tzinfo=UTC))
+
+
+def build_people(db: Path, lo: int, hi: int, seed: int = 7) -> None:
+    """People lo..hi-1: each moves 3 times, changes employer twice, has 5 likes (10 facts each)."""
+    from tkgmem.model import Batch, FactInput
+    from tkgmem.store.sqlite import SQLiteStore
     from tkgmem.temporal import Granularity, Interval
 
-    rng = random.Random(seed)
-    memory = Memory.open(f"sqlite:///{db}", tenant=TENANT)
-    store = memory.store
-
-    def entity(name: str, type_: str) -> Entity:
-        eid = Entity.make_id(TENANT, name, type_)
-        return Entity(version_id=stable_id("v", eid, "1"), lineage_id=eid, tenant=TENANT, name=name, type=type_,
-                      recorded_at=datetime(2015, 1, 1, tzinfo=UTC))
-
-    cities = [entity(f"City {i}", "place") for i in range(400)]
-    orgs = [entity(f"Company {i}", "organization") for i in range(300)]
-    store.write(Batch(tenant=TENANT, entities=cities + orgs), recorded_at=datetime(2015, 1, 1, tzinfo=UTC))
+    rng = random.Random(seed + lo)
+    store = SQLiteStore(f"sqlite:///{db}")
+    cities = [_entity(f"City {i}", "place") for i in range(400)]
+    orgs = [_entity(f"Company {i}", "organization") for i in range(300)]
+    if lo == 0:
+        store.write(Batch(tenant=TENANT, entities=cities + orgs), recorded_at=datetime(2015, 1, 1, tzinfo=UTC))
     hobbies = [f"hobby {i}" for i in range(200)]
     started = time.perf_counter()
     chunk = 500
-    for lo in range(0, people, chunk):
-        persons = [entity(f"Person {i}", "person") for i in range(lo, min(people, lo + chunk))]
+    for start in range(lo, hi, chunk):
+        persons = [_entity(f"Person {i}", "person") for i in range(start, min(hi, start + chunk))]
         facts: list[FactInput] = []
         for p in persons:
             t = datetime(2010 + rng.randrange(8), 1 + rng.randrange(12), 1, tzinfo=UTC)
@@ -75,17 +80,27 @@ def build(db: Path, people: int, seed: int = 7) -> None:
             for h in rng.sample(hobbies, 5):
                 facts.append(FactInput(subject_id=p.lineage_id, relation="likes", object_value=h,
                                        valid=Interval.since(datetime(2015 + rng.randrange(8), 1, 1, tzinfo=UTC))))
-        at = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(days=lo // chunk * 30)
+        at = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(days=start // chunk * 30)
         store.write(Batch(tenant=TENANT, entities=persons, facts=facts), recorded_at=at)
-        print(f"\r  built {min(people, lo + chunk)}/{people} people ({time.perf_counter() - started:.0f} s)",
-              end="", file=sys.stderr)
+        print(f"\r  built {min(hi, start + chunk)}/{hi} people ({time.perf_counter() - started:.0f} s)",
+              end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    store.close()
+
+
+def build_story(db: Path) -> None:
+    """DESIGN.md §2's Alice, so the examples' questions have their answers in the big store too."""
+    from tkgmem.ingest.items import FactRecordIn
+    from tkgmem.memory import Memory
+    from tkgmem.settings import Settings
+
     story = [("Paris", "2019-01", None, "2019-03-01"), ("Berlin", "2022-02", None, "2023-02-01"),
              ("Munich", "2021-05", "2022-02", "2024-03-01"), ("London", "2024-04", None, "2024-04-10")]
     records = [FactRecordIn(subject="Alice", subject_type="person", relation="lives_in", object=c,
                             object_type="place", valid_from=f, valid_to=e, recorded_at=r) for c, f, e, r in story]
     records += [FactRecordIn(subject="Alice", subject_type="person", relation="likes", object=f"hobby {i}",
                              object_is_value=True, valid_from="2020", recorded_at="2024-05-01") for i in range(25)]
+    memory = Memory.open(f"sqlite:///{db}", tenant=TENANT, settings=Settings(embeddings=False))
     memory.ingest_facts(records, record_time="reference")
     memory.close()
 
@@ -177,9 +192,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", type=Path, default=Path("/tmp/tkgmem-bench/api_load.db"))
     ap.add_argument("--people", type=int, default=10_000, help="10 facts each (default: 100k facts)")
+    ap.add_argument("--min-facts", type=int, default=100_000, help="top the store up to this many current facts")
     ap.add_argument("--requests", type=int, default=50, help="measured requests per operation")
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per operation at most (then fewer requests)")
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--analyze", action="store_true",
+                    help="run SQLite ANALYZE first (planner statistics; the store does not do this itself yet)")
     ap.add_argument("--write", action="store_true", help="record the table in BENCHMARKS.md")
     ap.add_argument("--serve", nargs=3, metavar=("DB", "KEYS", "PORT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -196,10 +214,22 @@ def main() -> None:
     args.db.parent.mkdir(parents=True, exist_ok=True)
     if not args.db.exists():
         print(f"building {args.db} ({args.people} people) ...", file=sys.stderr)
-        build(args.db, args.people)
+        build_people(args.db, 0, args.people)
+        build_story(args.db)
     store = SQLiteStore(f"sqlite:///{args.db}")
     stats = store.stats(TENANT)
     store.close()
+    if stats.facts < args.min_facts:  # top up with more people (contradictions close some facts)
+        have = stats.entities - 700 - 5
+        build_people(args.db, have, have + (args.min_facts - stats.facts) // 10 + 50)
+        store = SQLiteStore(f"sqlite:///{args.db}")
+        stats = store.stats(TENANT)
+        store.close()
+    if args.analyze:
+        import sqlite3
+
+        with sqlite3.connect(args.db) as conn:
+            conn.execute("ANALYZE")
     keys_path = args.db.with_suffix(".keys.db")
     token = KeyStore(keys_path).create(TENANT, "read", label="api_load")[1]
     port = _free_port()
@@ -226,8 +256,9 @@ def main() -> None:
             f"{args.budget:.0f} s each), load average {_load():.1f} at the end, "
             f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
             f"{datetime.now(UTC):%Y-%m-%d}.\n"
-            f"Command: `python benchmarks/api_load.py --requests {args.requests}"
-            f"{' --write' if args.write else ''}`\n\n{table(rows)}\n")
+            f"Planner statistics: {'ANALYZE run before measuring' if args.analyze else 'none (no ANALYZE)'}.\n"
+            f"Command: `python benchmarks/api_load.py --requests {args.requests} --budget {args.budget:.0f}"
+            f"{' --analyze' if args.analyze else ''}{' --write' if args.write else ''}`\n\n{table(rows)}\n")
     print(text)
     if args.write:
         write_section(text)

@@ -16,15 +16,14 @@ import numpy as np
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 # A small, standard English stop list (function words only), so BM25 is not a straw man.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
+_STOPWORDS_TEXT = """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having
     he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
     nor not now of off on once only or other our ours ourselves out over own same she should so some such than
     that the their theirs them themselves then there these they this those through to too under until up very
     was we were what when where which while who whom why will with would you your yours yourself yourselves
-    i'm it's that's what's don't didn't""".split()
-)
+    i'm it's that's what's don't didn't"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def tokenize(text: str) -> list[str]:

@@ -19,23 +19,41 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from benchmarks.baselines import BM25
 from tkgmem.extract.pipeline import Pipeline
 from tkgmem.ingest.formats import ReaderOptions, read_file
 from tkgmem.ingest.items import EpisodeIn
 from tkgmem.ingest.runner import IngestJob, episode_from
-from tkgmem.nlp import load_encoder
+from tkgmem.nlp import Encoder, load_encoder
 from tkgmem.retrieve.hybrid import HybridRetriever
+from tkgmem.retrieve.weights import DEFAULT_WEIGHTS, Weights
 from tkgmem.settings import Settings
 from tkgmem.store import Store, open_store
 
 KS = (5, 10)
 TENANT = "locomo"
 SYSTEMS = ("tkgmem", "bm25", "dense")
+
+
+class PrecomputedEncoder:
+    """Serves query vectors encoded beforehand in one batch (a batch is far cheaper per text than one by
+    one on a busy CPU); anything else goes to the real encoder."""
+
+    def __init__(self, encoder: Encoder, texts: list[str]) -> None:
+        self.encoder = encoder
+        unique = list(dict.fromkeys(texts))
+        self.vectors = dict(zip(unique, encoder.encode(unique), strict=True))
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if all(t in self.vectors for t in texts):
+            return np.stack([self.vectors[t] for t in texts])
+        return self.encoder.encode(texts, batch_size)
 
 
 class Scores:
@@ -107,7 +125,7 @@ def ingest(store: Store, path: Path, settings: Settings) -> float:
 
 
 def run(paths: Iterable[Path], work: Path, k_max: int = 10, reuse: bool = False,
-        log: Callable[[str], None] = print) -> dict[str, Any]:
+        log: Callable[[str], None] = print, weights: Weights = DEFAULT_WEIGHTS) -> dict[str, Any]:
     settings = Settings(store_url="sqlite:///unused.db")
     encoder = load_encoder(settings.embedding_model)
     scores = {name: Scores() for name in SYSTEMS}
@@ -123,8 +141,10 @@ def run(paths: Iterable[Path], work: Path, k_max: int = 10, reuse: bool = False,
                 timings["ingest_s"] += ingest(store, path, settings)
             turns = stored_turns(path, TENANT)
             bm25 = BM25([text for _, text in turns])
-            retriever = HybridRetriever(store, encoder)
+            plain = HybridRetriever(store)
             vectors = encoder.encode([q["question"] for q in qas])
+            cached = PrecomputedEncoder(encoder, [plain.query_text(TENANT, q["question"]) for q in qas])
+            retriever = HybridRetriever(store, cached, weights)
             started = time.perf_counter()
             for qa, vector in zip(qas, vectors, strict=True):
                 gold = gold_ids(qa)
@@ -153,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="folder for the stores (default: a temporary one)")
     parser.add_argument("--reuse", action="store_true", help="reuse stores already ingested in --work")
     parser.add_argument("--only", nargs="*", help="conversation file stems to run (default: all)")
+    parser.add_argument("--weights", type=json.loads, default={},
+                        help='override retrieval weights, e.g. \'{"entity": 0}\' (for ablations)')
     args = parser.parse_args(argv)
     paths = sorted(p for p in args.data.glob("*.json") if not args.only or p.stem in args.only)
     if not paths:
@@ -160,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="locomo-") as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        summary = run(paths, work, reuse=args.reuse, log=lambda m: print(m, file=sys.stderr))
+        summary = run(paths, work, reuse=args.reuse, log=lambda m: print(m, file=sys.stderr),
+                      weights=DEFAULT_WEIGHTS.model_copy(update=args.weights))
     for name in SYSTEMS:
         a = summary[name]["all"]
         print(f"{name:>7}: recall_any@10={a['recall_any@10']:.3f} coverage@10={a['coverage@10']:.3f} "

@@ -18,9 +18,12 @@ Definitions
   therefore resolved against the annotation day and mostly miss; `time_dialog_by_source` breaks this down.
 - time_dialog_range_iou: mean intersection-over-union (in seconds) over records whose gold range has two
   concrete bounds; a prediction with an open end there scores 0.
-- locomo_when_accuracy: category-2 LoCoMo questions starting with "When", asked end to end after ingesting
-  the conversation; right when the answer's interval, at the gold's granularity (day / month / year),
-  equals the gold date's.
+- locomo_when_accuracy: category-2 LoCoMo questions starting with "When" whose gold is a date, asked end to
+  end (`Memory.ask`, hybrid-retrieval fallback) after ingesting the conversation into a fresh SQLite store,
+  at the time of its last session. The gold becomes an interval at its own granularity ("7 May 2023" a day,
+  "June 2023" a month, "2022" a year, "the week before 9 June 2023" the 7 days before, "the Friday before
+  15 July 2023" that day); an answer is right when its interval overlaps the gold's and is not longer
+  (a month answer to a day question is wrong).
 """
 
 from __future__ import annotations
@@ -158,7 +161,8 @@ def gold_interval(answer: str, year_hint: int) -> Interval | None:
     "The week of 23 August 2023". None when it is not a date (e.g. "4 years")."""
     import dateparser
 
-    a = " ".join(str(answer).strip().rstrip(".").split())
+    a = re.sub(r"[^\w\s,]", " ", str(answer))  # "April.2023", "3` July"
+    a = re.sub(r"(?i)^\s*(?:in|on|around|about)\s+", "", " ".join(a.split())).strip(" ,")
     m = re.match(r"(?i)^(?:the\s+|(one|two|three|four|a)\s+)?(week|weekend|\w+day)s?\s+(before|after|of)\s+(.+)$", a)
     if m:
         base = gold_interval(m.group(4), year_hint)

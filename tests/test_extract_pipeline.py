@@ -57,3 +57,29 @@ def test_speakers_and_named_entities_with_stable_ids(batch: Batch) -> None:
     assert boston.episode_id == "ep2" and text[boston.start:boston.end] == "Boston"
     # the speaker entity is mentioned by both episodes (speaker of one, addressee of the other)
     assert {s.episode_id for s in by_name["Caroline"].provenance} == {"ep1", "ep2"}
+
+
+def test_events_facts_and_dedup_across_turns() -> None:
+    day2 = datetime(2023, 5, 9, 10, 0, tzinfo=UTC)
+    episodes = [
+        turn(1, "Caroline", "Melanie", "I went to a LGBTQ support group yesterday and it was so powerful."),
+        turn(2, "Melanie", "Caroline", "My sister is a nurse. I'm going camping next month!"),
+        # the same event again, a day later, dated "two days ago": one event, two provenance spans
+        turn(3, "Caroline", "Melanie", "I went to a LGBTQ support group two days ago, remember?", ref=day2),
+    ]
+    b = Pipeline(Settings(embeddings=False)).extract(episodes, "t1")
+    caroline = Entity.make_id("t1", "Caroline", "person")
+    melanie = Entity.make_id("t1", "Melanie", "person")
+    went = [e for e in b.events if e.predicate == "go" and e.participants[0].entity_id == caroline]
+    assert len(went) == 1
+    assert {s.episode_id for s in went[0].provenance} == {"ep1", "ep3"}
+    assert went[0].valid.start == datetime(2023, 5, 7, tzinfo=UTC)
+    camping = [e for e in b.events if e.participants and e.participants[0].entity_id == melanie
+               and e.modality.value == "planned"]
+    assert camping and camping[0].valid.start == datetime(2023, 6, 1, tzinfo=UTC)
+    assert any(f.subject_id == melanie and f.relation == "has_sibling" for f in b.facts)
+
+
+def test_empty_input_gives_an_empty_batch() -> None:
+    b = Pipeline(Settings()).extract([], "t1")
+    assert len(b) == 0 and b.embeddings == {}

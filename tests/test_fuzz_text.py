@@ -55,7 +55,7 @@ def check_mentions(text: str, found: list[TimeMention]) -> None:
         assert iv.start is None or iv.end is None or iv.start <= iv.end
 
 
-@budget(1200)
+@budget(1000)
 @given(TEXT, REFERENCE)
 def test_time_normaliser_never_raises(text: str, reference: datetime) -> None:
     check_mentions(text, find_times(text, reference))
@@ -77,7 +77,7 @@ QUESTION = st.one_of(
 )
 
 
-@budget(1000)
+@budget(800)
 @given(QUESTION, REFERENCE)
 def test_question_parser_never_raises(question: str, now: datetime) -> None:
     pq = parse(question, now=now)

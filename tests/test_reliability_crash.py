@@ -370,3 +370,41 @@ def test_resumed_dialogue_keeps_addressees(tmp_path: Path) -> None:
     for start in (1, 7, 12):
         tail = [r for r in read_file(path, "dialogue", ReaderOptions(start_line=start)) if isinstance(r, Record)]
         assert tail == [r for r in full if r.line > start]
+
+
+def test_jobs_command_lists_running_and_done_jobs(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.jsonl"
+    write_facts(facts, 60, seed=9)
+    db = tmp_path / "m.db"
+    mem = _facts_memory(db)
+    report = mem.ingest([facts], record_time="reference", rejects=tmp_path / "r.jsonl", job_id="nightly")
+    mem.store.save_checkpoint(TENANT, "crashed", {"status": "running", "files": {"x": 3}, "counts": {"read": 3}})
+    mem.close()
+    url = f"sqlite:///{db}"
+    out = CliRunner().invoke(jobs_command, ["--store", url, "--tenant", TENANT, "--json"])
+    assert out.exit_code == 0, out.output
+    rows = {r["job_id"]: r for r in json.loads(out.output)}
+    assert rows["nightly"]["status"] == "done" and rows["crashed"]["status"] == "running"
+    assert (rows["nightly"]["read"], rows["nightly"]["rejected"], rows["nightly"]["ingested"]) == (
+        report.read, report.rejected, report.episodes_added)
+    text = CliRunner().invoke(jobs_command, ["--store", url, "--tenant", TENANT, "--status", "running"]).output
+    assert "crashed" in text and "nightly" not in text
+    other = CliRunner().invoke(jobs_command, ["--store", url, "--tenant", "someone-else"]).output
+    assert "(no jobs)" in other
+
+
+def test_rerun_of_a_finished_job_writes_no_reject_twice(tmp_path: Path) -> None:
+    """A job killed after saving "done" but before exiting is rerun from the start: its rejects are
+    already in the file and must stay there once."""
+    facts = tmp_path / "facts.jsonl"
+    write_facts(facts, 200, seed=4)
+    with facts.open("a") as fh:
+        fh.write("garbage\n[1]\n")
+    rejects = tmp_path / "r.jsonl"
+    mem = _facts_memory(tmp_path / "m.db")
+    first = mem.ingest([facts], record_time="reference", rejects=rejects, job_id=JOB)
+    again = mem.ingest([facts], record_time="reference", rejects=rejects, job_id=JOB)
+    mem.close()
+    rows = reject_lines(rejects)
+    assert first.rejected == again.rejected == len(rows) > 0
+    assert len(set(rows)) == len(rows)

@@ -92,3 +92,11 @@ def test_since_is_open_ended() -> None:
 def test_no_false_positives_on_chatter() -> None:
     assert find_times("I may go there, who knows.", REF) == []
     assert find_times("Thanks, that sounds great!", REF) == []
+
+
+def test_bare_day_of_month_in_the_past() -> None:
+    ref = datetime(2023, 8, 17, 10, 0, tzinfo=UTC)
+    found = find_times("I met back up with my teammates on the 15th after my trip.", ref)
+    assert [(m.interval.start.date().isoformat() if m.interval.start else None) for m in found] == ["2023-08-15"]
+    found = find_times("I met them on the 20th.", ref)
+    assert found[0].interval.start == datetime(2023, 7, 20, tzinfo=UTC)

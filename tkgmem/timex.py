@@ -12,6 +12,7 @@ Shared by extraction (ingest side) and the question parser (query side); a neutr
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Sequence
@@ -78,6 +79,7 @@ _DIRECTED = re.compile(r"\b(next|last|this|ago|coming|upcoming|past|previous|yes
 _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 _WEEKDAY_RE = re.compile(r"\b(mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?s?\b",
                          re.IGNORECASE)
+_ORDINAL_DAY = re.compile(r"\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b", re.IGNORECASE)
 _MONTH_WORD = re.compile(r"\b" + _MONTH_RE + r"\b", re.IGNORECASE)
 # Duckling bodies that are not a time of anything worth recording.
 _DROP_BODIES = {"now", "right now", "the week", "the day", "the moment", "at the moment", "currently",
@@ -376,13 +378,28 @@ _duck_lock = threading.Lock()
 _GRAIN = {"day": G.DAY, "week": G.WEEK, "month": G.MONTH, "year": G.YEAR}
 
 
+def _zoneinfo_dir() -> str:
+    """The system time-zone database, else the one shipped in the `tzdata` package."""
+    import os
+
+    if os.path.isdir("/usr/share/zoneinfo"):
+        return "/usr/share/zoneinfo"
+    try:
+        import tzdata
+    except ImportError as exc:
+        from tkgmem.errors import ConfigError
+
+        raise ConfigError("no time-zone database for Duckling: install the OS tzdata or `pip install tzdata`") from exc
+    return os.path.join(os.path.dirname(tzdata.__file__), "zoneinfo")
+
+
 @lru_cache(maxsize=1)
 def _duckling() -> tuple[Any, Any, Any, Any]:
     import duckling
 
     with _duck_lock:
         duckling.init()
-        tz = duckling.load_time_zones("/usr/share/zoneinfo")
+        tz = duckling.load_time_zones(_zoneinfo_dir())
         locale = duckling.default_locale_lang(duckling.parse_lang("EN"))
         dims = duckling.parse_dimensions(["time"])
     return duckling, tz, locale, dims
@@ -393,11 +410,41 @@ def _duck_parse(text: str, ref: datetime) -> list[dict[str, Any]]:
     ref_time = duckling.parse_ref_time(tz, "UTC", int(ref.timestamp()))
     # NUL panics the Rust side and lone surrogates cannot cross into it; same-length stand-ins keep offsets.
     safe = _UNSAFE.sub(" ", text)
-    result: list[dict[str, Any]] = duckling.parse(safe, duckling.Context(ref_time, locale), dims, False)
+    context = duckling.Context(ref_time, locale)
+    result: list[dict[str, Any]] = []
+    for offset, segment in _segments(safe):
+        for hit in duckling.parse(segment, context, dims, False):
+            hit["start"], hit["end"] = int(hit["start"]) + offset, int(hit["end"]) + offset
+            result.append(hit)
     return result
 
 
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
+_SENTENCE_END = re.compile(r"[.!?;]+(?=\s+[A-Z])|\n+")
+_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+# Duckling's work grows about fivefold with each extra adjacent time word ("tomorrow" x 10 takes seconds,
+# x 20 hours), so a run of time words is parsed in windows of at most this many.
+_MAX_TIME_TOKENS = 6
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """(offset, piece) of `text`: the whole text when it has few time words, else sentences, and within a
+    sentence windows of at most _MAX_TIME_TOKENS."""
+    tokens = sum(1 for m in _TOKEN.finditer(text) if m.group().isdigit() or _MAYBE_TIME.fullmatch(m.group()))
+    if tokens <= _MAX_TIME_TOKENS:
+        return [(0, text)]
+    out: list[tuple[int, str]] = []
+    start = 0
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    for end in ends:
+        if end <= start:
+            continue
+        cuts = [m.start() for m in _TOKEN.finditer(text, start, end)
+                if m.group().isdigit() or _MAYBE_TIME.fullmatch(m.group())]
+        bounds = [start, *cuts[_MAX_TIME_TOKENS::_MAX_TIME_TOKENS], end]
+        out.extend((a, text[a:b]) for a, b in itertools.pairwise(bounds) if b > a)
+        start = end
+    return out
 
 
 def _ts(s: str) -> datetime:
@@ -450,6 +497,21 @@ def _debias(body: str, iv: Interval, ref: datetime, prefer: Prefer) -> Interval:
     if _WEEKDAY_RE.search(body) and not _MONTH_WORD.search(body):
         weeks = (iv.start - floor(ref, G.DAY)).days // 7 + 1
         return _shift_days(iv, -7 * weeks)
+    if _ORDINAL_DAY.search(body) and not _MONTH_WORD.search(body) and iv.granularity is G.DAY:
+        # "on the 15th" in a past clause: this month's or the latest earlier month's 15th
+        day_of_month = iv.start.day
+        month = floor(iv.start, G.MONTH)
+        for _ in range(13):
+            month = step(month, G.MONTH, -1) if month.replace(day=1) >= floor(iv.start, G.MONTH) else month
+            try:
+                candidate = month.replace(day=day_of_month)
+            except ValueError:  # the 31st in a 30-day month
+                month = step(month, G.MONTH, -1)
+                continue
+            if candidate < today_end:
+                return Interval.granule(candidate, G.DAY)
+            month = step(month, G.MONTH, -1)
+        return iv
     if _MONTH_WORD.search(body) and iv.granularity in (G.DAY, G.MONTH, G.WEEK):
         out = iv
         while out.start is not None and out.start >= today_end:

@@ -155,7 +155,9 @@ class EventBuilder:
                 own = [t for t in inherited if t.kind != "set"]
                 bare = modality(head, [], ep.reference_time, clause.sent_start)
                 if own and bare in (Modality.PLANNED, Modality.HYPOTHETICAL):
-                    own = []
+                    # a plan keeps a future time of its governor, never a past one ("lost X yesterday, so
+                    # I'm gonna Y")
+                    own = [t for t in own if t.interval.start is not None and t.interval.start >= ep.reference_time]
             mod = modality(head, own, ep.reference_time, clause.sent_start)
             if head.tag_ == "VB" and head.i == clause.sent_start and mod is Modality.HYPOTHETICAL:
                 continue  # an imperative ("Check it out!") is no event

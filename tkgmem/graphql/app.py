@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -46,6 +46,29 @@ def _wants_page(request: Request) -> bool:
             and "text/html" in request.headers.get("accept", ""))
 
 
+def _too_large(limit: int) -> JSONResponse:
+    message = f"request body over maxBodyBytes ({limit} bytes); send smaller batches or shorter variables"
+    return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {
+        "code": "LIMIT_EXCEEDED", "limit": "maxBodyBytes"}}]}, status_code=413)
+
+
+async def _bounded_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it passes `limit` (without reading the rest)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
 def _unauthenticated(message: str) -> JSONResponse:
     return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
                         status_code=401, headers={"WWW-Authenticate": 'Bearer realm="tkgmem"'})
@@ -57,6 +80,7 @@ class GraphQLEndpoint:
     def __init__(self, memory: Memory, keys: KeyStore, limits: Limits) -> None:
         self.view = _View(memory, limits)
         self.keys = keys
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,7 +102,25 @@ class GraphQLEndpoint:
             await _unauthenticated("invalid or revoked API key")(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
-        await self.view(scope, receive, send)
+        limit = self.limits.max_body_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
+        body = await _bounded_body(receive, limit)
+        if body is None:
+            await _too_large(limit)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # only http.disconnect can come after the body
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.view(scope, replay, send)
 
 
 async def _healthz(request: Request) -> JSONResponse:

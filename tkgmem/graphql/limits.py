@@ -6,7 +6,6 @@ its message and in `extensions.limit`, so a client can tell which knob it hit.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Iterator
 
@@ -22,8 +21,6 @@ from strawberry.extensions import (
 
 from tkgmem.errors import InputError, NotFoundError, PermissionDenied, TkgError
 
-log = logging.getLogger("tkgmem.graphql")
-
 
 class Limits(BaseModel):
     max_depth: int = Field(12, ge=1, description="deepest selection nesting of one operation")
@@ -33,6 +30,7 @@ class Limits(BaseModel):
     max_page_size: int = Field(100, ge=1, description="largest `first`/`last`, `k` or list length allowed")
     max_batch: int = Field(1000, ge=1, description="largest ingestion batch of one mutation")
     max_scan: int = Field(20_000, ge=1, description="most rows one connection reads from the store")
+    max_body_bytes: int = Field(2_000_000, ge=1024, description="largest request body (query + variables)")
 
 
 class LimitExceeded(InputError):
@@ -41,12 +39,6 @@ class LimitExceeded(InputError):
     def __init__(self, limit: str, message: str) -> None:
         super().__init__(message)
         self.extensions = {"code": "LIMIT_EXCEEDED", "limit": limit}
-
-
-class Unauthenticated(PermissionDenied):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.extensions = {"code": "UNAUTHENTICATED"}
 
 
 def check_page_size(value: int | None, limits: Limits, argument: str = "first") -> int:
@@ -79,13 +71,8 @@ _CODES: tuple[tuple[type[Exception], str], ...] = (
 
 def is_internal(error: GraphQLError) -> bool:
     """Mask errors that come from unexpected exceptions; keep validation errors and our own errors."""
-    original = error.original_error
-    if original is None or isinstance(original, TkgError | GraphQLError):
-        return False
-    # Strawberry reports bad argument values (e.g. an unparsable enum) as ValueError/TypeError
-    # raised while converting inputs; those stay masked: their text is not written for clients.
-    log.error("internal error in GraphQL operation", exc_info=original)
-    return True
+    original = error.original_error  # unexpected ones are logged with their traceback by Schema.process_errors
+    return not (original is None or isinstance(original, TkgError | GraphQLError))
 
 
 class ErrorPolicy(SchemaExtension):

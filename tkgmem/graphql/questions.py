@@ -19,7 +19,6 @@ from tkgmem.graphql.limits import check_page_size
 from tkgmem.graphql.types import EpisodeNode
 from tkgmem.graphql.values import BasisInput, BasisType, IntervalType
 from tkgmem.navigate.answer import Answer, EvidenceItem
-from tkgmem.navigate.ask import run_plan
 from tkgmem.navigate.plan import Plan
 from tkgmem.retrieve.evidence import Evidence
 from tkgmem.temporal import ResolvedBasis
@@ -156,7 +155,7 @@ class QuestionQuery:
         if basis is not None:
             parsed = parsed.model_copy(update={"basis": basis.to_basis()})
         rb = c.resolve(parsed.basis)
-        answer = await c.call(run_plan, c.memory.store, c.memory.tenant, parsed, now=c.now)
+        answer = await c.call(c.memory.navigate, parsed, now=c.now)
         return AnswerType(model=answer, rb=rb)
 
     @strawberry.field(description="Answer a question with the navigator (falls back to retrieval): the answer, "

@@ -39,8 +39,9 @@ class RejectSink:
         self._written: set[tuple[str, int, str]] | None = None
 
     def resume(self) -> None:
-        """A resumed job re-reads records after its last committed batch; rejects that the crashed run
-        already wrote there must not be written twice."""
+        """For a named job: rejects already in the file are not written again (a resumed job re-reads the
+        records after its last checkpoint; a rerun, e.g. of a job killed just after it finished or before
+        its first checkpoint, reads them all)."""
         self._written = set()
         if self.path is not None and self.path.is_file():
             with self.path.open("rb+") as raw:  # drop a last line torn by the crash; it is re-read anyway
@@ -133,7 +134,7 @@ class IngestJob:
         options = options or ReaderOptions()
         started = time.perf_counter()
         state = self._load_state()
-        if state:
+        if self.job_id is not None:  # a named job may have run (partly) before, even without a checkpoint
             self.rejects.resume()
         for path in paths:
             if not path.is_file():

@@ -37,12 +37,7 @@ def ask(store: Store, tenant: str, question: str, *, basis: Basis = Basis(), now
     if reused is not None:
         plans.append(reused)
     plans += build_plans(pq, basis=basis, registry=relations)
-    boost: dict[str, float] = {}
-    if fallback is not None and pq.kind in ("time", "event"):
-        # retrieval ranks the turns that talk about the asked event; it breaks ties between matching events
-        hits = fallback(pq.text, 20, pq.time_range.interval if pq.time_range else None)
-        boost = {h.episode_id: 1.0 / (1 + i) for i, h in enumerate(hits)}
-    executor = Executor(store, tenant, now=now, relations=relations, boost=boost)
+    executor = Executor(store, tenant, now=now, relations=relations)
     last: Answer | None = None
     for plan in plans:
         answer = executor.run(plan)

@@ -47,10 +47,7 @@ class Executor:
     """Executes plans for one tenant at one basis; caches entity look-ups for the run."""
 
     def __init__(self, store: Store, tenant: str, *, now: datetime | None = None,
-                 relations: RelationRegistry = DEFAULT_RELATIONS, boost: dict[str, float] | None = None) -> None:
-        """`boost` maps episode ids to a retrieval score in [0, 1]: events mentioned there rank higher
-        (lexical match decides what qualifies; retrieval breaks ties between qualifying events)."""
-        self.boost = boost or {}
+                 relations: RelationRegistry = DEFAULT_RELATIONS) -> None:
         self.store = store
         self.tenant = tenant
         self.now = now
@@ -339,8 +336,6 @@ class Executor:
             score = _event_score(ev, preds, kw)
             if score < step.min_score:
                 continue
-            if self.boost:
-                score += 0.1 * max((self.boost.get(sp.episode_id, 0.0) for sp in ev.provenance), default=0.0)
             binds: dict[str, str] = {}
             taken = set().union(*(ids for _, ids, _ in required)) if required else set()
             for role, slot in var_slots:
@@ -403,6 +398,8 @@ class Executor:
                           "matches exist but none satisfies the time constraints")
         top = rows[0]
         if spec.kind == "time":
+            dated = [r for r in rows if r.time.start is not None or r.time.end is not None]
+            top = dated[0] if dated else top  # the best match that has a time
             t = top.time
             if t.start is None and t.end is None:
                 return Answer.abstain("not in memory: the matching item has no known time", plan=plan,
@@ -497,7 +494,9 @@ def check(c: TimeConstraint, t: Interval, v: Interval, *, state: bool = False) -
     return False
 
 
-_LIGHT_VERBS = frozenset({"go", "do", "have", "get", "make", "take", "be", "come", "give", "put", "say", "see"})
+# light and aspectual verbs carry little of the event ("start taking cooking classes" is about the classes)
+_LIGHT_VERBS = frozenset({"go", "do", "have", "get", "make", "take", "be", "come", "give", "put", "say", "see",
+                          "start", "begin", "stop", "finish", "continue", "keep", "resume", "try", "plan", "decide"})
 
 
 def _event_score(ev: Event, preds: set[str], kw: list[str]) -> float:

@@ -2,6 +2,10 @@
 the question's *shape* (operators and slot types, entities abstracted) and an embedding of the
 abstracted question, so a new question of the same shape re-binds a proven plan instead of relying
 on a fresh parse. In memory, optionally mirrored to a JSON file; no store schema change.
+
+Only entities and literal times are re-bound; the plan's verbs and keywords are reused as they are, so
+the match must be close (cosine >= `threshold` on the abstracted question, same shape): "Who visited
+<E1> in the same month as <E2>" reuses, "When did <E1> go camping" does not serve "When did <E1> paint".
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ class ExperienceMemory:
     """Remembered plans by shape; `recall` re-binds the closest one to a new question's entities."""
 
     def __init__(self, path: str | Path | None = None, encoder: TextEncoder | None = None,
-                 threshold: float = 0.8) -> None:
+                 threshold: float = 0.95) -> None:
         self.path = Path(path) if path else None
         self._encoder = encoder
         self.threshold = threshold

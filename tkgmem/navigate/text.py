@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 STOPWORDS = frozenset({
-    "now", "currently", "current", "today", "ago", "recently", "nowadays", "never", "days",
+    "taking", "doing", "getting", "making", "now", "currently", "current", "today", "ago", "recently", "nowadays",
+    "never", "days",
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto",
     "about", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "have",
     "has", "had", "having", "i", "me", "my", "mine", "we", "us", "our", "you", "your", "he", "him", "his", "she",
@@ -36,7 +37,7 @@ def stem(word: str) -> str:
     if w.endswith("'s"):
         w = w[:-2]
     for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not (suffix == "s" and w.endswith(("ss", "us", "is"))):
             w = w[: len(w) - len(suffix)] + repl
             break
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":

@@ -1,28 +1,29 @@
 """Hybrid retrieval of evidence episodes for a free-text question.
 
-Several independent signals each rank candidate episodes: lexical (the store's full-text index), dense
-(sentence embeddings), entity (episodes of the people and things the question names, through the graph)
-and time (episodes said in, or about, the question's time range). They are fused by weighted
-reciprocal-rank fusion, which needs no score calibration between signals, then two priors are applied:
-who is speaking (a question about a person is mostly answered by that person's own turns) and local
-context (a reply is often relevant because the turn it answers is). Only the `Store` protocol is used, so
-it works the same on every store.
+Independent signals each score candidate episodes: lexical (the store's full-text index), dense
+(sentence embeddings), entity (facts and events about the things the question names, through the graph)
+and time (facts and events valid in the question's time range). Each signal's scores are rescaled to
+[0, 1] over its own candidates and summed with fixed weights; then priors from the conversation's structure
+apply: local context (a reply is relevant when the turn it answers is), who is speaking (a question
+about a person is mostly answered by that person's own turns), whether a turn places things in time (for
+"when" questions) and whether it was said in the question's time range. See `weights.py` for the reasons
+behind each number. Only the `Store` protocol is used, so it works the same on every store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import numpy as np
 
 from tkgmem.model import Episode, EventQuery, FactQuery, SearchHit
 from tkgmem.retrieve.evidence import Evidence, Signal
-from tkgmem.retrieve.query import QueryAnalysis, analyse
+from tkgmem.retrieve.query import QueryAnalysis, analyse, content_words, mentions_time
 from tkgmem.retrieve.weights import DEFAULT_WEIGHTS, Weights
 from tkgmem.store.base import Store
 from tkgmem.temporal import Basis, Interval
-
 
 
 class TextEncoder(Protocol):
@@ -35,13 +36,39 @@ Fallback = Callable[[str, int, Interval | None], list[SearchHit]]
 
 
 class _Candidate:
-    __slots__ = ("event_ids", "fact_ids", "ranks", "score")
+    __slots__ = ("event_ids", "fact_ids", "signals")
 
     def __init__(self) -> None:
-        self.ranks: dict[Signal, int] = {}
+        self.signals: dict[Signal, float] = {}
         self.fact_ids: list[str] = []
         self.event_ids: list[str] = []
-        self.score = 0.0
+
+
+class _Pool:
+    """Candidates with one standardised score per signal that found them."""
+
+    def __init__(self) -> None:
+        self.cands: dict[str, _Candidate] = {}
+
+    def add(self, signal: Signal, scored: Iterable[tuple[str, float]], truncated: bool = False) -> None:
+        """Scale a signal's scores to [0, 1]: 1 for its best candidate, 0 for its floor. The floor is the
+        weakest candidate when the list was cut at the pool size, else "no match" (score 0)."""
+        best: dict[str, float] = {}
+        for eid, score in scored:
+            best[eid] = max(score, best.get(eid, score))
+        if not best:
+            return
+        floor = min(best.values()) if truncated else min(0.0, *best.values())
+        top = max(best.values())
+        for eid, score in best.items():
+            scaled = (score - floor) / (top - floor) if top > floor else 1.0
+            self.cands.setdefault(eid, _Candidate()).signals[signal] = scaled
+
+    def __getitem__(self, eid: str) -> _Candidate:
+        return self.cands[eid]
+
+    def __contains__(self, eid: str) -> bool:
+        return eid in self.cands
 
 
 class HybridRetriever:
@@ -57,44 +84,49 @@ class HybridRetriever:
                time_range: Interval | None = None) -> list[Evidence]:
         """The `k` best evidence episodes for `text`, best first.
 
-        `time_range` (the period the question is about) boosts episodes said in it or cited by facts and
-        events valid in it. `basis.as_of` hides episodes the memory had not yet recorded.
+        `time_range` is the period the question is about; when None it is read from the question itself
+        ("in June", "last weekend"), relative to the latest episode found. `basis.as_of` hides episodes
+        the memory had not recorded yet, and facts and events are read at `basis`.
         """
         if k <= 0 or not text.strip():
             return []
         w = self.weights
-        pool = max(w.pool, 4 * k)
+        pool_size = max(w.pool, 4 * k)
         query = analyse(text)
-        cands: dict[str, _Candidate] = {}
-
-        def rank(signal: Signal, ids: list[str]) -> None:
-            for i, eid in enumerate(dict.fromkeys(ids)):
-                c = cands.setdefault(eid, _Candidate())
-                c.ranks.setdefault(signal, i)
-
-        rank("lexical", [h.episode_id for h in self.store.search_text(tenant, query.lexical_text, pool)])
+        people = self._people_asked_about(tenant, query)
+        stripped = query.without(people)
+        pool = _Pool()
+        # Content words only: function words add nothing to the ranking but make the index visit many rows.
+        lexical = self.store.search_text(tenant, " ".join(content_words(stripped)) or stripped, pool_size)
+        pool.add("lexical", ((h.episode_id, h.score) for h in lexical), len(lexical) >= pool_size)
         if self.encoder is not None:
-            vector = self.encoder.encode([query.dense_text])[0]
-            rank("dense", [h.episode_id for h in self.store.search_vector(tenant, vector.tolist(), pool)])
-        people = self._entity_signal(tenant, query, basis, cands, rank)
+            vector = self.encoder.encode([stripped])[0]
+            dense = self.store.search_vector(tenant, vector.tolist(), pool_size)
+            pool.add("dense", ((h.episode_id, h.score) for h in dense), len(dense) >= pool_size)
+        self._entity_signal(tenant, query, people, basis, pool)
+        episodes = self._episodes(tenant, list(pool.cands), basis)
+        if time_range is None:
+            time_range = _question_range(text, [e.reference_time for e in episodes.values()])
         if time_range is not None:
-            self._time_signal(tenant, time_range, basis, people, cands, rank)
-        if not cands:
+            self._time_signal(tenant, time_range, basis, pool)
+            missing = [eid for eid in pool.cands if eid not in episodes]
+            episodes.update(self._episodes(tenant, missing, basis))
+        if not episodes:
             return []
-
-        episodes = {e.id: e for e in self.store.episodes(tenant, list(cands))}
-        if basis.as_of is not None:
-            episodes = {i: e for i, e in episodes.items() if e.recorded_at is None or e.recorded_at <= basis.as_of}
-        for eid, c in cands.items():
-            c.score = sum(w.signal(s) / (w.rrf_k + r + 1) for s, r in c.ranks.items())
-        self._priors(query, episodes, cands, time_range)
-
-        ranked = sorted((eid for eid in cands if eid in episodes), key=lambda e: -cands[e].score)[:k]
+        scores, prior, sources = self._score(query, people, episodes, pool, time_range)
+        chosen = self._choose(scores, prior, episodes, people, k)
         return [
-            Evidence(episode=episodes[eid], score=cands[eid].score, sources=sorted(cands[eid].ranks),
-                     fact_ids=cands[eid].fact_ids, event_ids=cands[eid].event_ids)
-            for eid in ranked
+            Evidence(episode=episodes[eid], score=round(scores[eid], 6), sources=sorted(sources[eid]),
+                     fact_ids=list(dict.fromkeys(pool[eid].fact_ids)),
+                     event_ids=list(dict.fromkeys(pool[eid].event_ids)))
+            for eid in chosen
         ]
+
+    def query_text(self, tenant: str, text: str) -> str:
+        """What the text signals match for `text`: the question without the names of the people it is
+        about (their turns are found by the speaker prior instead). Lets callers batch-encode queries."""
+        query = analyse(text)
+        return query.without(self._people_asked_about(tenant, query))
 
     def as_fallback(self, tenant: str, basis: Basis = Basis()) -> Fallback:
         """`(question, k, time_range) -> [SearchHit]`: what `ask` uses when no navigator plan fits."""
@@ -105,87 +137,153 @@ class HybridRetriever:
 
         return fallback
 
-    # -- signals ----------------------------------------------------------------------------------
-    def _entity_signal(self, tenant: str, query: QueryAnalysis, basis: Basis,
-                       cands: dict[str, _Candidate], rank: Callable[[Signal, list[str]], None]) -> set[str]:
-        """Episodes reached through the entities named in the question: the facts and events about them
-        that share words with the question, best overlap first. Returns the names of the people found."""
-        found: dict[str, str] = {}
+    # -- who the question is about ---------------------------------------------------------------
+    def _people_asked_about(self, tenant: str, query: QueryAnalysis) -> set[str]:
+        """Names in the question that are speakers in this memory (their own turns answer it best).
+
+        A name is looked up as an entity first (an index lookup) and its mentions checked for turns it
+        speaks; only a name that is no entity is probed in the full-text index. The words of a name
+        already found ("Ana" of "Ana Silva") are not looked up again."""
+        people: set[str] = set()
         for name in query.names:
-            for entity in self.store.find_entities(tenant, name, basis=basis, limit=5):
-                found[entity.lineage_id] = entity.name
-        if not found:
-            return set()
-        scored: list[tuple[float, str, str, str]] = []  # (overlap, episode id, kind, lineage id)
+            if any(name.casefold() in p.casefold().split() for p in people):
+                continue
+            ids = [s.episode_id for e in self.store.find_entities(tenant, name, limit=3) for s in e.provenance[:10]]
+            if not ids:
+                ids = [h.episode_id for h in self.store.search_text(tenant, name, 10)]
+            if any(_speaks(ep, {name.casefold()}, strict=True)
+                   for ep in self.store.episodes(tenant, list(dict.fromkeys(ids)))):
+                people.add(name)
+        return people
+
+    # -- graph signals ----------------------------------------------------------------------------
+    def _entity_signal(self, tenant: str, query: QueryAnalysis, people: set[str], basis: Basis,
+                       pool: _Pool) -> None:
+        """Episodes cited by facts and events about the entities the question names, scored by how many
+        of the question's other words they share (one shared word among a person's hundreds of events is
+        noise, so at least `entity_min_overlap` of them must be shared)."""
+        entity_ids = {e.lineage_id for name in query.names
+                      for e in self.store.find_entities(tenant, name, basis=basis, limit=5)}
+        if not entity_ids:
+            return
+        words = QueryAnalysis(query.text, words=[w for w in query.words
+                                                 if w not in {p.casefold() for p in people}])
+        hits: list[tuple[str, float, str, str]] = []
         window = Interval()
-        for entity_id in found:
+        least = max(self.weights.entity_min_overlap, 1e-9)
+        for entity_id in entity_ids:
             for fact in self.store.facts(tenant, FactQuery(entity_id=entity_id, valid_overlaps=window), basis):
-                text = f"{fact.relation.replace('_', ' ')} {fact.object_value or ''}"
-                overlap = query.overlap(text)
-                if overlap > 0:
-                    scored.extend((overlap, s.episode_id, "fact", fact.lineage_id) for s in fact.provenance)
+                overlap = words.overlap(f"{fact.relation.replace('_', ' ')} {fact.object_value or ''}")
+                if overlap >= least:
+                    hits.extend((s.episode_id, overlap, "fact", fact.lineage_id) for s in fact.provenance)
             for event in self.store.events(tenant, EventQuery(participant_id=entity_id, valid_overlaps=window),
                                            basis):
-                overlap = query.overlap(f"{event.predicate.replace('_', ' ')} {event.summary}")
-                if overlap > 0:
-                    scored.extend((overlap, s.episode_id, "event", event.lineage_id) for s in event.provenance)
-        scored.sort(key=lambda t: -t[0])
-        rank("entity", [eid for _, eid, _, _ in scored[: self.weights.pool]])
-        for _, eid, kind, lineage in scored[: self.weights.pool]:
-            c = cands[eid]
-            (c.fact_ids if kind == "fact" else c.event_ids).append(lineage)
-        return {n.casefold() for n in found.values()}
+                overlap = words.overlap(f"{event.predicate.replace('_', ' ')} {event.summary}")
+                if overlap >= least:
+                    hits.extend((s.episode_id, overlap, "event", event.lineage_id) for s in event.provenance)
+        hits.sort(key=lambda h: -h[1])
+        hits = hits[: self.weights.pool]
+        pool.add("entity", ((eid, score) for eid, score, _, _ in hits))
+        for eid, _, kind, lineage in hits:
+            (pool[eid].fact_ids if kind == "fact" else pool[eid].event_ids).append(lineage)
 
-    def _time_signal(self, tenant: str, window: Interval, basis: Basis, people: set[str],
-                     cands: dict[str, _Candidate], rank: Callable[[Signal, list[str]], None]) -> None:
-        """Episodes cited by facts and events valid in the window (those of the question's people when it
-        names any), ranked by how tightly they fit it."""
-        hits: list[tuple[float, str]] = []
-        entity_ids = [e.lineage_id for n in people for e in self.store.find_entities(tenant, n, basis=basis, limit=5)]
-        fact_queries = [FactQuery(entity_id=e, valid_overlaps=window) for e in entity_ids] or [
-            FactQuery(valid_overlaps=window, limit=self.weights.pool)]
-        event_queries = [EventQuery(participant_id=e, valid_overlaps=window) for e in entity_ids] or [
-            EventQuery(valid_overlaps=window, limit=self.weights.pool)]
-        for fq in fact_queries:
-            for fact in self.store.facts(tenant, fq, basis):
-                hits.extend((_fit(fact.valid, window), s.episode_id) for s in fact.provenance)
-        for eq in event_queries:
-            for event in self.store.events(tenant, eq, basis):
-                hits.extend((_fit(event.valid, window), s.episode_id) for s in event.provenance)
-        hits.sort(key=lambda t: -t[0])
-        ids = [eid for _, eid in hits if eid in cands] + [eid for _, eid in hits if eid not in cands]
-        rank("time", ids[: self.weights.pool])
+    def _time_signal(self, tenant: str, window: Interval, basis: Basis, pool: _Pool) -> None:
+        """Episodes cited by facts and events valid in the window, the tighter the fit the better."""
+        limit = self.weights.pool
+        hits: list[tuple[str, float, str, str]] = []
+        for fact in self.store.facts(tenant, FactQuery(valid_overlaps=window, limit=limit), basis):
+            hits.extend((s.episode_id, _fit(fact.valid, window), "fact", fact.lineage_id) for s in fact.provenance)
+        for event in self.store.events(tenant, EventQuery(valid_overlaps=window, limit=limit), basis):
+            hits.extend((s.episode_id, _fit(event.valid, window), "event", event.lineage_id)
+                        for s in event.provenance)
+        pool.add("time", ((eid, score) for eid, score, _, _ in hits))
+        for eid, _, kind, lineage in hits:
+            (pool[eid].fact_ids if kind == "fact" else pool[eid].event_ids).append(lineage)
 
-    # -- priors -----------------------------------------------------------------------------------
-    def _priors(self, query: QueryAnalysis, episodes: dict[str, Episode], cands: dict[str, _Candidate],
-                window: Interval | None) -> None:
+    # -- scoring ----------------------------------------------------------------------------------
+    def _score(self, query: QueryAnalysis, people: set[str], episodes: dict[str, Episode], pool: _Pool,
+               window: Interval | None) -> tuple[dict[str, float], dict[str, float], dict[str, set[Signal]]]:
         w = self.weights
-        names = {n.casefold() for n in query.names}
-        speakers = {e.speaker.casefold() for e in episodes.values() if e.speaker}
-        asked_about = {s for s in speakers if s in names or s.split()[0] in names}
-        base = {eid: c.score for eid, c in cands.items()}
-        # Context: a turn inherits part of the score of the turn just before it in the same session.
-        by_position = {(e.source, e.session, e.seq): e.id for e in episodes.values()}
+        weight = {"lexical": w.lexical, "dense": w.dense, "entity": w.entity, "time": w.time}
+        base = {eid: sum(weight.get(s, 0.0) * z for s, z in pool[eid].signals.items()) for eid in episodes}
+        sources: dict[str, set[Signal]] = {eid: set(pool[eid].signals) for eid in episodes}
+        position = {(e.source, e.session, e.seq): e.id for e in episodes.values()}
+        scores = dict(base)
         for eid, e in episodes.items():
-            prev = by_position.get((e.source, e.session, e.seq - 1))
-            if prev is not None and base[prev] > 0:
-                cands[eid].score += w.context * base[prev]
-                if base[prev] > base[eid]:
-                    cands[eid].ranks.setdefault("context", 0)
+            prev = position.get((e.source, e.session, e.seq - 1))
+            nxt = position.get((e.source, e.session, e.seq + 1))
+            inherited = (w.context_previous * base[prev] if prev else 0.0) + (
+                w.context_next * base[nxt] if nxt else 0.0)
+            scores[eid] += inherited
+            if inherited > base[eid]:
+                sources[eid].add("context")
         for eid, e in episodes.items():
-            c = cands[eid]
-            if asked_about and e.speaker and e.speaker.casefold() not in asked_about:
-                c.score *= w.other_speaker
-            if window is not None and window.contains(e.reference_time):
-                c.score *= w.said_in_window
-                c.ranks.setdefault("time", 0)
+            if query.asks_when and mentions_time(e.text):
+                scores[eid] *= w.time_words
+            if window is not None and _widened(window, w.min_slack).contains(e.reference_time):
+                scores[eid] *= w.said_in_window
+                sources[eid].add("time")
+        prior = dict(scores)
+        if people:
+            asked = {p.casefold() for p in people}
+            for eid, e in episodes.items():
+                if not _speaks(e, asked):
+                    scores[eid] *= w.other_speaker
+        return scores, prior, sources
+
+    def _choose(self, scores: dict[str, float], prior: dict[str, float], episodes: dict[str, Episode],
+                people: set[str], k: int) -> list[str]:
+        """Top `k`; when the question is about someone, the best turns of the others keep a few slots."""
+        ranked = sorted(scores, key=lambda e: (-scores[e], e))
+        slots = int(k * self.weights.other_speaker_slots) if people else 0
+        asked = {p.casefold() for p in people}
+        reserved = [e for e in sorted(prior, key=lambda e: (-prior[e], e)) if not _speaks(episodes[e], asked)][:slots]
+        chosen = [e for e in ranked if e not in reserved][: k - len(reserved)] + reserved
+        return sorted(chosen, key=lambda e: (-scores[e], e))
+
+    def _episodes(self, tenant: str, ids: list[str], basis: Basis) -> dict[str, Episode]:
+        found = {e.id: e for e in self.store.episodes(tenant, ids)}
+        if basis.as_of is not None:
+            as_of = basis.as_of
+            found = {i: e for i, e in found.items() if e.recorded_at is None or e.recorded_at <= as_of}
+        return found
+
+
+def _speaks(episode: Episode, asked: set[str], strict: bool = False) -> bool:
+    """The episode is said by one of the `asked` names (a full name or a first name)."""
+    if not episode.speaker:
+        return not strict  # documents and records have no speaker: no prior either way
+    name = episode.speaker.casefold()
+    return name in asked or name.split()[0] in asked
 
 
 def _fit(valid: Interval, window: Interval) -> float:
-    """1 for an interval inside the window, less the more it extends beyond it (unknown ends count half)."""
-    if window.covers(valid):
-        return 1.0
-    return 0.5
+    """1 for an interval inside the window, a half for one that only overlaps it."""
+    return 1.0 if window.covers(valid) else 0.5
+
+
+def _widened(window: Interval, least: timedelta) -> Interval:
+    if window.start is None or window.end is None:
+        return window
+    slack = max(window.end - window.start, least)
+    return Interval(start=window.start - slack, end=window.end + slack)
+
+
+def _question_range(text: str, times: list[datetime]) -> Interval | None:
+    """The period the question names, resolved against the latest episode time seen (the memory's now)."""
+    if not times:
+        return None
+    try:
+        from tkgmem.timex import find_times
+
+        found = find_times(text, max(times), prefer="past")
+    except ImportError:  # the time normaliser is optional for retrieval
+        return None
+    for mention in found:
+        iv = mention.interval
+        if mention.kind in ("point", "range") and iv.start is not None and iv.end is not None:
+            return iv
+    return None
 
 
 __all__ = ["Evidence", "Fallback", "HybridRetriever", "TextEncoder"]

@@ -1,4 +1,4 @@
-"""Cheap analysis of a question for retrieval: the names it mentions and its content words.
+"""Cheap analysis of a question for retrieval: the names it mentions, its content words, its kind.
 
 No model is loaded: names are capitalised word runs (question words excluded), which is what a user
 types for people, places and things; content words drive the overlap with fact and event text.
@@ -10,25 +10,39 @@ import re
 from dataclasses import dataclass, field
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
-_NOT_NAMES = frozenset(
-    """what when where who whom whose which why how did does do is are was were will would could should can
+_NOT_NAMES_TEXT = """
+    what when where who whom whose which why how did does do is are was were will would could should can
     has have had may might must shall the a an in on at of for from to and or but if i you he she it we they
     my your his her its our their this that these those there here after before during since until between
-    about tell list name describe give according""".split()
-)
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between
+    about tell list name describe give according"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+_STOPWORDS_TEXT = """
+    a about above after again against all am an and any are as at be because been before being below between
     both but by can could did do does doing down during each few for from further had has have having he her here
     hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
     off on once only or other our ours ourselves out over own same she should so some such than that the their
     theirs them themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself yourselves ever likely""".split()
-)
+    when where which while who whom why will with would you your yours yourself yourselves ever likely"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+# Questions whose answer is a time: the evidence must place something in time.
+_ASKS_WHEN = re.compile(
+    r"^\s*(when\b|how long\b|how many (days|weeks|months|years)\b|what (date|day|year|month|time)\b|"
+    r"which (date|day|year|month|week)\b|since when\b)", re.IGNORECASE)
+# Words that place a statement in time (a cheap test; the extractor does the real normalisation).
+_TIME_WORDS = re.compile(
+    r"\b(yesterday|today|tonight|tomorrow|ago|recently|lately|last|next|weekends?|weeks?|months?|years?|since|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december|(?:19|20)\d\d|soon|upcoming|the other day)\b", re.IGNORECASE)
 
 
 def content_words(text: str) -> list[str]:
     return [w for w in (t.casefold().rstrip("'’").removesuffix("'s").removesuffix("’s")
                         for t in _TOKEN.findall(text)) if w not in STOPWORDS and len(w) > 1]
+
+
+def mentions_time(text: str) -> bool:
+    return _TIME_WORDS.search(text) is not None
 
 
 def _stem(word: str) -> str:
@@ -43,17 +57,18 @@ class QueryAnalysis:
     text: str
     names: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
+    asks_when: bool = False
 
-    @property
-    def lexical_text(self) -> str:
-        return self.text
-
-    @property
-    def dense_text(self) -> str:
-        return self.text
+    def without(self, names: set[str]) -> str:
+        """The question with the given names (and their possessives) removed, for text matching."""
+        text = self.text
+        for name in sorted(names, key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(name)}(?:'s|’s)?\b", " ", text, flags=re.IGNORECASE)
+        text = " ".join(text.split())
+        return text if content_words(text) else self.text
 
     def overlap(self, text: str) -> float:
-        """Share of the question's content words (stemmed) that occur in `text`."""
+        """Share of the question's content words (crudely stemmed) that occur in `text`."""
         if not self.words:
             return 0.0
         theirs = {_stem(w) for w in content_words(text)}
@@ -74,7 +89,7 @@ def names_in(text: str) -> list[str]:
         else:
             runs.append((match.start(), match.start() + len(bare), [bare]))
     out: dict[str, None] = {}
-    for start, end, words in runs:
+    for start, end, _ in runs:
         out[text[start:end]] = None
     for _, _, words in runs:
         if len(words) > 1:
@@ -83,8 +98,8 @@ def names_in(text: str) -> list[str]:
 
 
 def analyse(text: str) -> QueryAnalysis:
-    names = names_in(text)
-    return QueryAnalysis(text=text, names=names, words=list(dict.fromkeys(content_words(text))))
+    return QueryAnalysis(text=text, names=names_in(text), words=list(dict.fromkeys(content_words(text))),
+                         asks_when=_ASKS_WHEN.search(text) is not None)
 
 
-__all__ = ["QueryAnalysis", "analyse", "content_words", "names_in"]
+__all__ = ["QueryAnalysis", "analyse", "content_words", "mentions_time", "names_in"]

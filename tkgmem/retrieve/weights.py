@@ -1,37 +1,45 @@
 """Fusion weights and priors of hybrid retrieval, in one place, with the reason for each.
 
-They are set from what each signal means, not fitted to a benchmark:
-- Reciprocal-rank fusion with k = 60 (the value of Cormack et al., 2009) needs no score calibration.
-- Lexical and dense count equally: neither dominates across question types.
-- Entity and time are *structural* evidence from the graph and count as much as one text signal.
+They are set from what each signal means, not fitted per data set (LoCoMo was used only to check that
+each one helps; see BENCHMARKS.md):
+- Text signals are fused on a common scale: each signal's scores are rescaled to [0, 1] over its own
+  candidate pool (best = 1, weakest kept = 0), since BM25 and cosine scores are not comparable; lexical and
+  dense weigh the same.
+- Graph signals (facts and events about the question's entities, facts and events valid in its time
+  range) are corroboration, weighted half a text signal: they are only as good as extraction. A fact or
+  event counts for a question only when it shares at least half of the question's content words.
+- A reply inherits half of the relevance of the turn it answers, a question a third of its answer's.
 - A question that names a person is answered mostly by that person's own turns, but not only (the other
-  side of a conversation may report it, and a question may name the wrong person), so the other
-  speakers' turns are down-weighted, not removed.
-- A reply inherits part of the relevance of the turn it answers (half of its fused score at most).
+  side of a conversation may report it, or the question names the wrong person), so the other speakers'
+  turns count half, and the best of them keep a fifth of the result slots.
+- A "when" question needs evidence that places something in time: turns with time words count double.
+- Episodes said during the question's time range (widened by its own length, at least a week, on each
+  side, because people talk about things shortly before and after they happen) count double.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import timedelta
 
-from tkgmem.retrieve.evidence import Signal
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Weights(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    pool: int = Field(100, ge=1, description="candidates taken from each signal")
-    rrf_k: float = Field(60.0, gt=0)
+    pool: int = Field(100, ge=1, description="candidates taken from each text signal")
     lexical: float = 1.0
     dense: float = 1.0
-    entity: float = 1.0
-    time: float = 1.0
-    context: float = Field(0.5, ge=0, description="share of the previous turn's score a turn inherits")
+    entity: float = 0.5
+    entity_min_overlap: float = Field(0.5, ge=0, le=1, description="share of question words a fact/event needs")
+    time: float = 0.5
+    context_previous: float = Field(0.5, ge=0, description="share of the previous turn's score a turn inherits")
+    context_next: float = Field(0.3, ge=0, description="share of the next turn's score a turn inherits")
     other_speaker: float = Field(0.5, ge=0, le=1, description="factor for turns of people not asked about")
-    said_in_window: float = Field(1.5, ge=1, description="factor for episodes said in the question's range")
-
-    def signal(self, name: Signal) -> float:
-        return float(getattr(self, name, 0.0)) if name != "context" else 0.0
+    other_speaker_slots: float = Field(0.2, ge=0, le=1, description="share of results kept for other speakers")
+    time_words: float = Field(2.0, ge=1, description="factor for turns with time words, for 'when' questions")
+    said_in_window: float = Field(2.0, ge=1, description="factor for episodes said in the question's range")
+    min_slack: timedelta = Field(timedelta(days=7), description="least widening of the time range per side")
 
 
 DEFAULT_WEIGHTS = Weights()

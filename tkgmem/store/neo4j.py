@@ -118,8 +118,7 @@ class Neo4jStore:
 
     # -- writes ---------------------------------------------------------------------------------
     def write(self, batch: Batch, *, recorded_at: datetime | None = None) -> WriteReport:
-        at = recorded_at or utcnow()
-        return self._write(neo4j_write.write_batch, batch, at, self.relations, self.batch_size)
+        return self._write(neo4j_write.write_batch, batch, recorded_at, self.relations, self.batch_size)
 
     def correct_fact(self, tenant: str, lineage_id: str, *, valid: Interval | None = None,
                      value: FactInput | None = None, recorded_at: datetime | None = None,

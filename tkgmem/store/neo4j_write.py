@@ -68,13 +68,16 @@ def _current_facts(tx: ManagedTransaction, tenant: str, keys: set[tuple[str, str
     return out
 
 
-def write_batch(tx: ManagedTransaction, batch: Batch, at: datetime, relations: RelationRegistry,
+def write_batch(tx: ManagedTransaction, batch: Batch, recorded_at: datetime | None, relations: RelationRegistry,
                 size: int) -> WriteReport:
+    # The recording time is taken inside the transaction function, so it is never earlier than a write that
+    # committed while this one waited for its locks (as-of reads of the last seconds stay stable).
+    at = recorded_at or utcnow()
     tenant = batch.tenant
     report = WriteReport()
     ids = [e.id for e in batch.episodes]
     known = {r["id"] for part in chunks(ids, size) for r in run(tx, "episodes_known", tenant=tenant, ids=list(part))}
-    fresh = [e for e in batch.episodes if e.id not in known]
+    fresh = list({e.id: e for e in batch.episodes if e.id not in known}.values())  # a batch may repeat a record
     report.episodes_skipped = len(batch.episodes) - len(fresh)
     report.episodes_added = len(fresh)
     run_rows(tx, "episodes_insert", tenant, [episode_row(e, at, batch.embeddings.get(e.id)) for e in fresh], size)

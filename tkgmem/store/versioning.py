@@ -87,6 +87,7 @@ class FactPlanner:
         self.registry = registry
         self.at = at
         self.plan = Plan()
+        self._planned: set[int] = set()  # ids of versions in plan.insert (planned in this write)
         self.state: dict[FactKey, list[Fact]] = {}
         for f in current:
             if f.expired_at is None:
@@ -97,10 +98,14 @@ class FactPlanner:
         row = self.state.setdefault(key, [])
         if old is not None:
             row.remove(old)
-            if any(v is old for v in self.plan.insert):
+            if id(old) in self._planned:
                 # Planned in this same write, never stored: drop it rather than expire it, and let
                 # its replacement take over its place in the lineage.
-                self.plan.insert = [v for v in self.plan.insert if v is not old]
+                self._planned.discard(id(old))
+                for i in range(len(self.plan.insert) - 1, -1, -1):  # usually near the end: O(1), not O(batch)
+                    if self.plan.insert[i] is old:
+                        del self.plan.insert[i]
+                        break
                 if new is not None:
                     new = new.model_copy(update={"supersedes": old.supersedes, "reason": old.reason})
             else:
@@ -108,6 +113,7 @@ class FactPlanner:
         if new is not None:
             row.append(new)
             self.plan.insert.append(new)
+            self._planned.add(id(new))
         return new
 
     def add(self, fi: FactInput, reason: str = "ingest") -> None:

@@ -62,6 +62,8 @@ def json_lines(path: Path, source: str, start_line: int) -> Iterator[tuple[int, 
                 yield Reject(source=source, line=number, reason=f"not UTF-8 ({exc.reason} at byte {exc.start})",
                              raw=raw.decode("utf-8", errors="replace"))
                 continue
+            if number == 1:
+                text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
             if not text.strip():
                 continue
             try:
@@ -75,4 +77,21 @@ def json_lines(path: Path, source: str, start_line: int) -> Iterator[tuple[int, 
                 yield Reject(source=source, line=number, reason=f"expected a JSON object, got {type(value).__name__}",
                              raw=text.rstrip("\n"))
                 continue
+            if "\\u" in text and lone_surrogate(value):
+                yield Reject(source=source, line=number, reason=SURROGATE_REASON, raw=text.rstrip("\n"))
+                continue
             yield number, value
+
+
+SURROGATE_REASON = "contains a lone surrogate escape (\\ud800-\\udfff), which is not valid Unicode text"
+
+
+def lone_surrogate(value: Any) -> bool:
+    """True when a parsed JSON value holds a string that cannot be encoded as UTF-8 (e.g. from "\\ud800")."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False
+    return False

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tkgmem.errors import TkgError
-from tkgmem.ingest.formats.base import Read, ReaderOptions, Record, explain
+from tkgmem.ingest.formats.base import SURROGATE_REASON, Read, ReaderOptions, Record, explain, lone_surrogate
 from tkgmem.ingest.items import EpisodeIn, Reject
 
 _SESSION = re.compile(r"^session_(\d+)$")
@@ -36,7 +36,7 @@ def parse_locomo_time(text: str) -> datetime:
 def read_locomo(path: Path, options: ReaderOptions) -> Iterator[Read]:
     source = options.source or str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         yield Reject(source=source, line=0, reason=f"not a LoCoMo JSON file: {exc}", raw="")
         return
@@ -78,6 +78,8 @@ def _turn(turn: Any, source: str, sample_id: str, session: int, seq: int, when: 
     where = f"{sample_id} session {session} turn {seq}"
     if not isinstance(turn, dict) or not str(turn.get("text", "")).strip():
         return Reject(source=source, line=line, reason=f"{where}: no text", raw=_raw(turn))
+    if lone_surrogate([turn, speakers, sample_id]):
+        return Reject(source=source, line=line, reason=f"{where}: {SURROGATE_REASON}", raw=_raw(turn))
     try:
         return _record(turn, source, sample_id, session, seq, when, speakers, line)
     except ValidationError as exc:

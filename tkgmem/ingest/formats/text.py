@@ -33,7 +33,7 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
 def read_text(path: Path, options: ReaderOptions) -> Iterator[Read]:
     source = options.source or str(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: a leading BOM is not text
     except UnicodeDecodeError as exc:
         yield Reject(source=source, line=0, reason=f"not UTF-8 text ({exc.reason}); convert it to UTF-8", raw="")
         return

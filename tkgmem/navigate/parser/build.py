@@ -33,7 +33,7 @@ from tkgmem.navigate.plan import (
     TimeRef,
 )
 from tkgmem.navigate.text import stem
-from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
+from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry, canonical_key
 from tkgmem.temporal import Basis, Granularity, Interval
 
 _CONNECTIVE = re.compile(
@@ -150,6 +150,7 @@ def parse(question: str, *, now: datetime) -> ParsedQuestion:
     return pq
 
 
+_FUTURE_Q = re.compile(r"\b(?:will|going\s+to|gonna|plan(?:s|ning|ned)?\s+(?:to|on)|upcoming|next)\b", re.I)
 _PRESENT = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:does|do|is|are|am)\b(?!\s+\w+ed\b)|\b(?:now|currently|current|"
                       r"these\s+days|at\s+the\s+moment|nowadays)\b", re.I)
 _WHO_WAS_FIRST = re.compile(r"^\s*((?:who|which\s+\w+|what\s+\w+))\s+(?:was|were|is|are)\s+the\s+"
@@ -203,21 +204,39 @@ def _read_anchor(pq: ParsedQuestion, text: str) -> None:
 _REL_PREPS = ("at", "in", "for", "to", "with", "as", "of")
 
 
+_INDEX: dict[int, tuple[RelationRegistry, dict[str, str]]] = {}
+
+
+def _synonyms(registry: RelationRegistry) -> dict[str, str]:
+    """canonical_key(name or synonym) -> relation, built once per registry."""
+    hit = _INDEX.get(id(registry))
+    if hit is None or hit[0] is not registry:
+        index = {}
+        for name, words in registry.synonyms.items():
+            index[canonical_key(name)] = name
+            for w in words:
+                index.setdefault(canonical_key(w), name)
+        hit = (registry, index)
+        _INDEX[id(registry)] = hit
+    return hit[1]
+
+
 def relation_for(verb: str | None, text: str, registry: RelationRegistry = DEFAULT_RELATIONS) -> str | None:
     """A canonical relation the clause's verb names ("work at" -> works_at, "live in" -> lives_in)."""
     if not verb:
         return None
+    index = _synonyms(registry)
     preps = re.findall(r"\b(?:at|in|for|to|with|as|of)\b", text.lower()) + list(_REL_PREPS)
     forms = [verb, verb + "s", verb + "es", verb + "ed", verb + "d"]
     forms += [w for w in re.findall(r"[a-z]+", text.lower()) if lemma(w) == verb and w not in forms]
     for f in forms:
         for p in preps:
-            rel = registry.canonical(f"{f} {p}")
-            if rel in registry.synonyms:
+            rel = index.get(canonical_key(f"{f} {p}"))
+            if rel is not None:
                 return rel
     for f in forms:
-        rel = registry.canonical(f)
-        if rel in registry.synonyms and rel not in ("owns",):
+        rel = index.get(canonical_key(f))
+        if rel is not None and rel not in ("owns",):
             return rel
     return None
 
@@ -302,6 +321,8 @@ def _build(pq: ParsedQuestion, target: str, basis: Basis, registry: RelationRegi
     sel = pq.selector
     conn = pq.connective
     main_pattern = _pattern(main, target, registry, pronoun_ref=subject_ref)
+    if _FUTURE_Q.search(pq.text) and kind != "time":  # "Will Bob visit Rome?": plans count too
+        main_pattern = main_pattern.model_copy(update={"modalities": ["planned", "happened", "ongoing"]})
     if kind == "count":
         sel = Selector(op="count")
     if conn and conn.startswith("gap_") and pq.anchor is not None:

@@ -41,6 +41,7 @@ _TOKEN = re.compile(r"[A-Za-z\u00C0-\u024F0-9][\w\u00C0-\u024F'’.-]*|[&]")
 
 _DETERMINERS = {"the", "a", "an", "his", "her", "their", "our", "my", "your", "its", "this", "that", "these",
                 "those"}
+_POSSESSED = re.compile(r"^['’]s?\s+(?:\w+\s+){0,2}?\w+(?:\s+and\s+(?:his|her|their|its)\s+\w+)?(?=\s)", re.I)
 PRONOUNS = {"he", "she", "they", "him", "her", "them", "his", "their", "it", "its", "i", "me", "my", "we", "us",
             "our", "you", "your"}
 
@@ -106,6 +107,7 @@ class Clause:
     verb: str | None = None  # lemma
     keywords: list[str] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)
+    keywords_extra: list[str] = field(default_factory=list)
 
 
 def answer_kind(question: str) -> tuple[str, Granularity | None]:
@@ -164,6 +166,11 @@ def read_clause(text: str, *, question: bool = True, kind: str = "entity") -> Cl
         elif ent_after and text[len(text) - len(after_aux):ent_after[0].start].strip().lower() in ("", "the"):
             c.subject = ent_after[0].text
             after_subj = text[ent_after[0].end:]
+            poss = _POSSESSED.match(after_subj)
+            if poss:  # "James' mother and her friend visit": the possessed noun is a keyword, not the verb
+                possessed = poss.group(0)
+                after_subj = after_subj[poss.end():]
+                c.keywords_extra = [w for w in words(possessed) if w not in STOPWORDS and w not in PRONOUNS]
         else:
             after_subj = after_aux
     else:
@@ -197,5 +204,5 @@ def read_clause(text: str, *, question: bool = True, kind: str = "entity") -> Cl
             continue
         seen.add(s)
         kws.append(w)  # surface words (readable plans); the executor stems them
-    c.keywords = kws
+    c.keywords = c.keywords_extra + [k for k in kws if k not in c.keywords_extra]
     return c

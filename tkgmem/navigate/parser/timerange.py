@@ -151,21 +151,24 @@ def _with_clock(day: datetime, text: str) -> datetime:
 def _split_range(m: Mention, q: str, ref: datetime) -> Interval | None:
     """Re-read "between A and B" as two points, so each end keeps its own day and clock time;
     "between 06:01 and 06:07 on January 12, 2024" takes the day from the date that follows."""
-    parts = _SPLIT.match(m.text)
+    parts = _SPLIT.match(q[m.start:])  # from the question, not the mention: the normaliser may cut it short
     if parts is None:
         return None
-    first, second = parts.group(1), parts.group(2)
+    first = parts.group(1)
+    second = re.split(r"[?!;]|\s+(?:if|when|while|where|what|who|which|because)\b|,\s+(?!\d|at\b)", parts.group(2))[0]
     if _CLOCK.fullmatch(first.strip()) or re.fullmatch(r"\s*\d{1,2}(?::\d{2})*\s*(?:[ap]\.?m\.?)?\s*", first, re.I):
-        day = [x for x in find_mentions(q[m.start:], ref) if re.search(r"[a-z]{3}.*\d{4}|\d{4}", x.text, re.I)]
-        if not day or day[-1].interval.start is None:
+        dated = [x for x in find_mentions(q, ref) if re.search(r"\d{4}", x.text) and x.interval.start is not None]
+        after = [x for x in dated if x.start >= m.start]
+        day = after[:1] or dated[-1:]  # "between 06:01 and 06:07 on May 2, 2024" or "on May 2, 2024, between ..."
+        if not day or day[0].interval.start is None:
             return None
-        d = day[-1].interval.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        d = day[0].interval.start.replace(hour=0, minute=0, second=0, microsecond=0)
         return Interval(start=_with_clock(d, first), end=_with_clock(d, second.split(" on ")[0]))
     a = find_mentions(first, ref)
     b = find_mentions(second, ref)
     if not a or not b or a[0].interval.start is None:
         return None
-    ai, bi = a[0].interval, b[-1].interval
+    ai, bi = a[0].interval, b[0].interval
     if _CLOCK.search(first) and _CLOCK.search(second) and bi.start is not None:
         assert ai.start is not None
         return Interval(start=_with_clock(ai.start, first), end=_with_clock(bi.start, second))
@@ -180,9 +183,12 @@ def _from_mentions(q: str, mentions: list[Mention], ref: datetime) -> QuestionRa
         if m.kind == "range" and m.interval.start is not None and m.interval.end is not None:
             return QuestionRange(_split_range(m, q, ref) or m.interval, "explicit:range", mentions)
     for a, b in itertools.pairwise(mentions):
-        opened = re.search(r"\b(?:between|from)\b", q[: a.start], re.I) or re.match(r"(?:between|from)\b", a.text, re.I)
+        opened = list(re.finditer(r"\b(?:between|from)\b", q[: a.start + 8], re.I))
         if _LINK.match(q[a.end:b.start]) and opened:
-            return QuestionRange(_span(a.interval, b.interval), "explicit:between", mentions)
+            k = opened[-1].start()
+            whole = Mention(q[k:b.end], k, b.end, a.interval, "range")
+            return QuestionRange(_split_range(whole, q, ref) or _span(a.interval, b.interval), "explicit:between",
+                                 mentions)
     m = mentions[0]
     head = q[: m.start]
     iv = m.interval

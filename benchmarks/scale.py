@@ -1,0 +1,356 @@
+"""How the embedded store behaves as memories grow: ingest rate, size, memory, read latency.
+
+    python -m benchmarks.scale --sizes 10000 100000 [1000000] [--update-md]
+
+For each size, a synthetic but realistic memory is generated: people who talk about their lives in
+dialogue turns ("I moved to Lisbon in March 2019"), each turn yielding a fact with provenance; homes
+and employers change over time (single-valued relations, so each new value closes the previous one),
+hobbies accumulate (multi-valued). Facts are written in time order through `Store.write`, in batches,
+with transaction time after valid time, as an ingestion job would.
+
+Measured: ingest throughput (and its curve over the run), store size on disk, peak RSS, and p50/p95
+latency of search (hybrid retrieval, lexical + entity + time; no query encoding), as-of fact reads,
+timeline, history and `ask`, each next to the raw SQL lookup underneath it in the same run (the
+ratio says what the layers above SQLite cost). Results go to `benchmarks/scale-results.json`, the
+plots to `benchmarks/scale-*.png`, and with `--update-md` the figures into BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tkgmem.model import Basis, Batch, Entity, Episode, FactInput, FactQuery, Span, stable_id
+from tkgmem.retrieve.hybrid import HybridRetriever
+from tkgmem.store import open_store
+from tkgmem.store.sqlite import SQLiteStore, to_us
+from tkgmem.temporal import Interval
+
+HERE = Path(__file__).resolve().parent
+TENANT = "scale"
+START = datetime(2015, 1, 1, tzinfo=UTC)
+SPAN_DAYS = 10 * 365
+FACTS_PER_PERSON = 10
+CITIES = ["Lisbon", "Berlin", "Paris", "Madrid", "Rome", "Vienna", "Prague", "Dublin", "Oslo", "Porto", "Lyon",
+          "Munich", "Seattle", "Boston", "Austin", "Denver", "Toronto", "Osaka", "Seoul", "Sydney"]
+HOBBIES = ["pottery", "climbing", "chess", "jazz", "sailing", "running", "painting", "baking", "cycling",
+           "photography", "gardening", "knitting", "surfing", "yoga", "birdwatching", "skiing"]
+FIRST = ["Ana", "Ben", "Chloe", "Dan", "Eva", "Finn", "Gia", "Hugo", "Iris", "Jon", "Kira", "Leo", "Maya",
+         "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Vik", "Wes", "Xena", "Yuri", "Zoe"]
+LAST = ["Silva", "Meyer", "Dubois", "Garcia", "Rossi", "Novak", "Kelly", "Berg", "Costa", "Moreau", "Weber",
+        "Tanaka", "Kim", "Smith", "Jones", "Brown", "Lee", "Khan", "Olsen", "Ivanova"]
+
+
+def place_names(n: int) -> list[str]:
+    return [f"{CITIES[i % len(CITIES)]}{'' if i < len(CITIES) else f' {i // len(CITIES)}'}" for i in range(n)]
+
+
+def person_name(i: int) -> str:
+    return f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]}-{i}"
+
+
+class Generator:
+    """Deterministic synthetic memory: `FACTS_PER_PERSON` facts per person, in batches of people."""
+
+    def __init__(self, n_facts: int, seed: int = 7) -> None:
+        self.n_people = max(1, n_facts // FACTS_PER_PERSON)
+        self.rng = random.Random(seed)
+        self.places = place_names(max(50, self.n_people // 50))
+        self.companies = [f"{LAST[i % len(LAST)]} {('Labs', 'Works', 'Group', 'Systems')[i % 4]} {i}"
+                          for i in range(max(50, self.n_people // 20))]
+
+    def shared_entities(self, at: datetime) -> list[Entity]:
+        out = []
+        for name, type_ in [*((p, "place") for p in self.places), *((c, "organization") for c in self.companies),
+                            *((h, "activity") for h in HOBBIES)]:
+            eid = Entity.make_id(TENANT, name, type_)
+            out.append(Entity(version_id=stable_id("v", eid), lineage_id=eid, tenant=TENANT, recorded_at=at,
+                              name=name, type=type_))
+        return out
+
+    def batches(self, people_per_batch: int) -> Iterator[tuple[Batch, datetime]]:
+        for first in range(0, self.n_people, people_per_batch):
+            batch = Batch(tenant=TENANT)
+            latest = START
+            for i in range(first, min(first + people_per_batch, self.n_people)):
+                latest = max(latest, self._person(i, batch))
+            yield batch, latest + timedelta(days=1)
+
+    def _person(self, i: int, batch: Batch) -> datetime:
+        rng = self.rng
+        name = person_name(i)
+        pid = Entity.make_id(TENANT, name, "person")
+        # As extraction does for a speaker, the person's entity cites the turns they speak.
+        batch.entities.append(Entity(version_id=stable_id("v", pid), lineage_id=pid, tenant=TENANT,
+                                     recorded_at=START, name=name, type="person",
+                                     provenance=tuple(Span(episode_id=f"ep-{i}-{n}") for n in range(FACTS_PER_PERSON))))
+        days = sorted(rng.sample(range(SPAN_DAYS), FACTS_PER_PERSON))
+        kinds = ["lives_in"] * 4 + ["works_at"] * 3 + ["likes"] * 3
+        rng.shuffle(kinds)
+        when = START
+        for seq, (day, relation) in enumerate(zip(days, kinds, strict=True)):
+            when = START + timedelta(days=day)
+            if relation == "lives_in":
+                obj, type_ = rng.choice(self.places), "place"
+                text = f"I moved to {obj} in {when:%B %Y}, loving it so far."
+            elif relation == "works_at":
+                obj, type_ = rng.choice(self.companies), "organization"
+                text = f"Started a new job at {obj} this {when:%B}."
+            else:
+                obj, type_ = rng.choice(HOBBIES), "activity"
+                text = f"I've taken up {obj} lately, it's become my thing."
+            ep = Episode(id=f"ep-{i}-{seq}", tenant=TENANT, source=f"chat-{i}", session=f"chat-{i}:{seq}",
+                         speaker=name, text=text, reference_time=when, seq=seq)
+            batch.episodes.append(ep)
+            batch.facts.append(FactInput(subject_id=pid, relation=relation,
+                                         object_id=Entity.make_id(TENANT, obj, type_),
+                                         valid=Interval(start=when), provenance=(Span(episode_id=ep.id),)))
+        return when
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {"p50_ms": round(1000 * statistics.median(ordered), 3),
+            "p95_ms": round(1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 3)}
+
+
+def _once(fn: Callable[[int], Any], arg: int) -> float:
+    t = time.perf_counter()
+    fn(arg)
+    return time.perf_counter() - t
+
+
+def disk_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+def peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024, 1)
+
+
+def run_size(n_facts: int, work: Path, samples: int, log: Callable[[str], None]) -> dict[str, Any]:
+    db = work / f"scale-{n_facts}.db"
+    for p in work.glob(db.name + "*"):
+        p.unlink()
+    store = open_store(f"sqlite:///{db}")
+    assert isinstance(store, SQLiteStore)  # the raw-SQL comparisons read its tables directly
+    gen = Generator(n_facts)
+    started = time.perf_counter()
+    store.write(Batch(tenant=TENANT, entities=gen.shared_entities(START)), recorded_at=START)
+    curve: list[tuple[int, float]] = [(0, 0.0)]
+    written = 0
+    for batch, at in gen.batches(people_per_batch=500):
+        store.write(batch, recorded_at=at)
+        written += len(batch.facts)
+        curve.append((written, round(time.perf_counter() - started, 3)))
+        if len(curve) % 20 == 0:
+            log(f"  {written:,} facts in {curve[-1][1]:.0f} s")
+    ingest_s = time.perf_counter() - started
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    result: dict[str, Any] = {
+        "facts": written, "people": gen.n_people, "ingest_s": round(ingest_s, 2),
+        "ingest_facts_per_s": round(written / ingest_s), "disk_mb": round(disk_size(db) / 2**20, 1),
+        "curve": curve,
+    }
+    result["reads"] = measure_reads(store, gen, samples)
+    result["peak_rss_mb"] = peak_rss_mb()
+    store.close()
+    return result
+
+
+def measure_reads(store: SQLiteStore, gen: Generator, samples: int) -> dict[str, dict[str, float]]:
+    rng = random.Random(11)
+    people = [rng.randrange(gen.n_people) for _ in range(samples)]
+    conn = store.conn
+    retriever = HybridRetriever(store)
+    ops: dict[str, tuple[Callable[[int], Any], Callable[[int], Any]]] = {}
+
+    def pid(i: int) -> str:
+        return Entity.make_id(TENANT, person_name(i), "person")
+
+    def when(i: int) -> datetime:
+        return START + timedelta(days=(i * 37) % SPAN_DAYS)
+
+    def question(i: int) -> str:
+        return f"Where did {person_name(i)} move to?"
+
+    ops["search"] = (
+        lambda i: retriever.search(TENANT, question(i), 10),
+        lambda i: store.search_text(TENANT, question(i), 10),
+    )
+
+    def as_of_raw(i: int) -> Any:
+        t = to_us(when(i))
+        return conn.execute(
+            "SELECT body FROM versions WHERE tenant = ? AND subject_id = ? AND relation = ? AND kind = 'fact' "
+            "AND recorded_at <= ? AND (expired_at IS NULL OR expired_at > ?) "
+            "AND (valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to > ?)",
+            (TENANT, pid(i), "lives_in", t, t, t, t)).fetchall()
+
+    ops["as_of"] = (
+        lambda i: store.facts(TENANT, FactQuery(subject_id=pid(i), relation="lives_in"),
+                              Basis(valid_at=when(i), as_of=when(i))),
+        as_of_raw,
+    )
+    ops["timeline"] = (
+        lambda i: store.timeline(TENANT, pid(i)),
+        lambda i: conn.execute(
+            "SELECT body FROM versions WHERE tenant = ? AND (subject_id = ? OR object_id = ?) AND expired_at IS NULL",
+            (TENANT, pid(i), pid(i))).fetchall(),
+    )
+    lineages = {i: store.facts(TENANT, FactQuery(subject_id=pid(i), relation="lives_in", valid_overlaps=Interval()))
+                for i in set(people)}
+
+    def lineage(i: int) -> str:
+        found = lineages[i]
+        return found[0].lineage_id if found else ""
+
+    ops["history"] = (
+        lambda i: store.history(TENANT, lineage(i)),
+        lambda i: conn.execute("SELECT body FROM versions WHERE tenant = ? AND lineage_id = ? ORDER BY recorded_at",
+                               (TENANT, lineage(i))).fetchall(),
+    )
+    try:
+        from tkgmem.navigate.ask import ask
+
+        ops["ask"] = (
+            lambda i: ask(store, TENANT, f"Where did {person_name(i)} live in 2019?",
+                          fallback=retriever.as_fallback(TENANT)),
+            as_of_raw,
+        )
+    except ImportError:
+        pass
+    out: dict[str, dict[str, float]] = {}
+    for name, (op, raw) in ops.items():
+        for i in people[:5]:  # warm caches the way a running service would be
+            op(i)
+            raw(i)
+        op_times = [_once(op, i) for i in people]
+        raw_times = [_once(raw, i) for i in people]
+        a, b = percentiles(op_times), percentiles(raw_times)
+        out[name] = {**a, "raw_p50_ms": b["p50_ms"], "raw_p95_ms": b["p95_ms"],
+                     "ratio_p50": round(a["p50_ms"] / max(b["p50_ms"], 1e-3), 1)}
+    return out
+
+
+def plot(results: list[dict[str, Any]]) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for r in results:
+        xs, ys = zip(*r["curve"], strict=True)
+        ax.plot(xs, ys, label=f"{r['facts']:,} facts")
+    ax.set_xlabel("facts written")
+    ax.set_ylabel("seconds since start")
+    ax.set_title("Ingest of structured facts (linear = constant rate)")
+    ax.legend()
+    fig.tight_layout()
+    paths.append(HERE / "scale-ingest.png")
+    fig.savefig(paths[-1], dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sizes = [r["facts"] for r in results]
+    for op in results[0]["reads"]:
+        ax.plot(sizes, [r["reads"][op]["p95_ms"] for r in results], marker="o", label=op)
+    ax.axhline(50, color="grey", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("facts in the store")
+    ax.set_ylabel("p95 latency (ms)")
+    ax.set_title("Read latency vs memory size (dashed: 50 ms)")
+    ax.legend()
+    fig.tight_layout()
+    paths.append(HERE / "scale-latency.png")
+    fig.savefig(paths[-1], dpi=100)
+    plt.close(fig)
+    return paths
+
+
+def markdown(results: list[dict[str, Any]], command: str) -> str:
+    lines = [
+        "## Scale (embedded store)",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Machine: {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores; "
+        "other jobs may have shared the CPUs during the run.",
+        "",
+        "| facts | people | ingest s | facts/s | disk MB | peak RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(f"| {r['facts']:,} | {r['people']:,} | {r['ingest_s']} | {r['ingest_facts_per_s']:,} | "
+                     f"{r['disk_mb']} | {r['peak_rss_mb']} |")
+    lines += ["", "Read latency (ms): p50 / p95 of the tkgmem call, p50 of the raw SQL lookup underneath it, "
+              "and the p50 ratio.", "",
+              "| facts | op | p50 | p95 | raw p50 | raw p95 | ratio |", "|---:|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        for op, m in r["reads"].items():
+            lines.append(f"| {r['facts']:,} | {op} | {m['p50_ms']} | {m['p95_ms']} | {m['raw_p50_ms']} | "
+                         f"{m['raw_p95_ms']} | {m['ratio_p50']} |")
+    lines += ["", "![ingest](benchmarks/scale-ingest.png) ![latency](benchmarks/scale-latency.png)", ""]
+    return "\n".join(lines)
+
+
+def update_markdown(section: str, path: Path) -> None:
+    begin, end = "<!-- scale:begin -->", "<!-- scale:end -->"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{section}\n{end}"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--samples", type=int, default=200, help="reads timed per operation")
+    parser.add_argument("--work", type=Path, help="folder for the stores (default: a temporary one)")
+    parser.add_argument("--out", type=Path, default=HERE / "scale-results.json")
+    parser.add_argument("--update-md", action="store_true", help="write the figures into BENCHMARKS.md")
+    args = parser.parse_args(argv)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="tkgmem-scale-") as tmp:
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for n in args.sizes:
+            log(f"size {n:,}")
+            results.append(run_size(n, work, args.samples, log))
+            r = results[-1]
+            log(f"  {r['facts']:,} facts: {r['ingest_facts_per_s']:,} facts/s, {r['disk_mb']} MB, "
+                + ", ".join(f"{op} p95 {m['p95_ms']} ms" for op, m in r["reads"].items()))
+            args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    plot(results)
+    command = "python -m benchmarks.scale --sizes " + " ".join(str(n) for n in args.sizes)
+    if args.update_md:
+        update_markdown(markdown(results, command), HERE.parent / "BENCHMARKS.md")
+    print(json.dumps([{k: v for k, v in r.items() if k != "curve"} for r in results]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
