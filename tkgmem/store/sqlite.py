@@ -522,8 +522,8 @@ class SQLiteStore:
         params: list[Any] = [tenant]
         where = ["tenant = ? AND kind = 'event'"]
         if query.participant_id is not None:
-            where.append("rowid IN (SELECT v.rowid FROM participants p CROSS JOIN versions v ON v.version_id = p.version_id"
-                         " WHERE p.tenant = ? AND p.entity_id = ?)")
+            where.append("rowid IN (SELECT v.rowid FROM participants p CROSS JOIN versions v "
+                         "ON v.version_id = p.version_id WHERE p.tenant = ? AND p.entity_id = ?)")
             params += [tenant, query.participant_id]
         if query.predicate is not None:
             where.append("predicate = ?")

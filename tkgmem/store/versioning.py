@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from tkgmem.errors import ConflictError
 from tkgmem.model import Entity, Event, Fact, FactInput, Span, stable_id
@@ -56,11 +57,15 @@ class Plan:
         self.expire[v.version_id] = at
 
 
-def _successor(old: Fact, at: datetime, reason: str, **changes: object) -> Fact:
+V = TypeVar("V", Fact, Entity, Event)
+
+
+def _successor(old: V, at: datetime, reason: str, **changes: object) -> V:
+    """The next version of `old`'s lineage, recorded at `at`, with `changes` applied."""
     data = old.model_dump() | changes
     data.update(recorded_at=at, expired_at=None, supersedes=old.version_id, reason=reason)
     data["version_id"] = version_id(old.lineage_id, at, repr(sorted((k, str(v)) for k, v in data.items())))
-    return Fact.model_validate(data)
+    return type(old).model_validate(data)
 
 
 def _union(a: Interval, b: Interval) -> Interval:
@@ -210,17 +215,8 @@ def plan_entity(current: Entity | None, incoming: Entity, at: datetime) -> Plan:
     if aliases == current.aliases and attributes == current.attributes:
         plan.unchanged += 1
         return plan
-    data = current.model_dump() | {
-        "aliases": aliases,
-        "attributes": attributes,
-        "recorded_at": at,
-        "expired_at": None,
-        "supersedes": current.version_id,
-        "reason": "update",
-    }
-    data["version_id"] = version_id(current.lineage_id, at, repr(sorted((k, str(v)) for k, v in data.items())))
     plan.expire_version(current, at)
-    plan.insert.append(Entity.model_validate(data))
+    plan.insert.append(_successor(current, at, "update", aliases=aliases, attributes=attributes))
     return plan
 
 
@@ -240,18 +236,10 @@ def plan_event(current: Event | None, incoming: Event, at: datetime) -> Plan:
     if same:
         plan.unchanged += 1
         return plan
-    data = current.model_dump() | {
-        "valid": incoming.valid,
-        "modality": incoming.modality,
-        "participants": tuple(dict.fromkeys(current.participants + incoming.participants)),
-        "recorded_at": at,
-        "expired_at": None,
-        "supersedes": current.version_id,
-        "reason": "update",
-    }
-    data["version_id"] = version_id(current.lineage_id, at, repr(sorted((k, str(v)) for k, v in data.items())))
     plan.expire_version(current, at)
-    plan.insert.append(Event.model_validate(data))
+    participants = tuple(dict.fromkeys(current.participants + incoming.participants))
+    plan.insert.append(_successor(current, at, "update", valid=incoming.valid, modality=incoming.modality,
+                                  participants=participants))
     return plan
 
 
