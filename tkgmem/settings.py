@@ -36,8 +36,5 @@ class Settings(BaseModel):
             key = f"TKGMEM_{name.upper()}"
             if key in env:
                 values[name] = env[key]
-        # Neo4j conventions: TKGMEM_NEO4J_URI doubles as the store URL when no store URL is given.
-        if "store_url" not in values and env.get("TKGMEM_NEO4J_URI") and env.get("TKGMEM_USE_NEO4J"):
-            values["store_url"] = env["TKGMEM_NEO4J_URI"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
