@@ -232,9 +232,6 @@ class WriteReport(BaseModel):
     events_added: int = 0
     versions_expired: int = 0
 
-    def merge(self, other: WriteReport) -> WriteReport:
-        return WriteReport(**{k: getattr(self, k) + getattr(other, k) for k in WriteReport.model_fields})
-
 
 class Stats(BaseModel):
     tenant: str

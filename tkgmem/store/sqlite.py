@@ -210,13 +210,13 @@ class SQLiteStore:
             self._shared = None
 
     # -- decoding -------------------------------------------------------------------------------
-    def _version(self, kind: str, body: str, expired_at: int | None, conn: sqlite3.Connection) -> AnyVersion:
+    def _version(self, kind: str, body: str, expired_at: int | None) -> AnyVersion:
         cls = _KIND[kind]
         v = cls.model_validate_json(body)
         return v.model_copy(update={"expired_at": from_us(expired_at)})
 
     def _versions(self, rows: Iterable[sqlite3.Row | tuple[Any, ...]], conn: sqlite3.Connection) -> list[Any]:
-        items = [self._version(r[0], r[1], r[2], conn) for r in rows]
+        items = [self._version(r[0], r[1], r[2]) for r in rows]
         return self._with_provenance(items, conn)
 
     def _with_provenance(self, items: list[Any], conn: sqlite3.Connection) -> list[Any]:
@@ -675,7 +675,7 @@ class SQLiteStore:
                 yield EpisodeRecord(episode=ep, embedding=vectors.get(ep.id))
             for r in conn.execute("SELECT kind, body, expired_at FROM versions WHERE tenant = ? "
                                   "ORDER BY recorded_at, rowid", (tenant,)):
-                yield VersionRecord(version=self._version(r[0], r[1], r[2], conn))
+                yield VersionRecord(version=self._version(r[0], r[1], r[2]))
             for lid, ep_id, start, end in conn.execute(
                 "SELECT lineage_id, episode_id, span_start, span_end FROM provenance WHERE tenant = ?", (tenant,)):
                 yield ProvenanceRecord(lineage_id=lid, span=Span(episode_id=ep_id, start=None if start < 0 else start,
