@@ -140,6 +140,11 @@ def test_retraction_expires_without_successor(store: Store, tenant: str, alice_s
     assert [v.expired_at for v in store.history(tenant, fact.lineage_id)] == [t("2024-05-01")]
     with pytest.raises(NotFoundError):
         store.retract(tenant, fact.lineage_id)
+    # A fully retracted fact is still found when every version is asked for, whatever the basis.
+    everything = store.facts(tenant, FactQuery(entity_id=alice.lineage_id, all_versions=True),
+                             Basis(valid_at="1990-01-01", as_of="1990-01-01"))
+    assert fact.lineage_id in {f.lineage_id for f in everything}
+    assert len(everything) == len({f.version_id for f in everything}) >= 4
 
 
 def test_contradiction_touches_only_same_subject_and_relation(store: Store, tenant: str) -> None:

@@ -186,7 +186,7 @@ class Neo4jStore:
             relations=[canonical(r) for r in query.relations] if query.relations else None,
             as_of=to_db_time(rb.as_of), valid_at=to_db_time(rb.valid_at), use_window=window is not None,
             window_start=to_db_time(window.start) if window else None,
-            window_end=to_db_time(window.end) if window else None,
+            window_end=to_db_time(window.end) if window else None, all_versions=query.all_versions,
             limit=query.limit if query.limit is not None else _BIG,
         )
 
