@@ -74,9 +74,17 @@ def _validated(items: list[Any], model: type[EpisodeIn] | type[FactRecordIn]) ->
     return good, rejects
 
 
-def _merge(report: IngestReport, rejects: list[Reject], total: int) -> IngestReport:
-    return report.model_copy(update={"read": total, "rejected": report.rejected + len(rejects),
-                                     "rejects": [*rejects, *report.rejects]})
+async def _ingest(info: strawberry.Info, items: list[Any], model: type[EpisodeIn] | type[FactRecordIn],
+                  record_time: RecordTime) -> IngestResultType:
+    """One path for both ingest mutations: invalid items become rejects with their position, the rest go in."""
+    c = ctx(info)
+    c.require(Role.WRITE)
+    _check_batch(len(items), c.limits.max_batch)
+    good, rejects = _validated(items, model)
+    write = c.memory.ingest_episodes if model is EpisodeIn else c.memory.ingest_facts
+    report = await c.call(write, good, record_time=record_time.value) if good else IngestReport()
+    return IngestResultType.of(report.model_copy(update={
+        "read": len(items), "rejected": report.rejected + len(rejects), "rejects": [*rejects, *report.rejects]}))
 
 
 @strawberry.type
@@ -85,24 +93,12 @@ class Mutation:
                          "Needs role write.")
     async def ingest_episodes(self, info: strawberry.Info, episodes: list[EpisodeInput],
                               record_time: RecordTime = RecordTime.NOW) -> IngestResultType:
-        c = ctx(info)
-        c.require(Role.WRITE)
-        _check_batch(len(episodes), c.limits.max_batch)
-        good, rejects = _validated(episodes, EpisodeIn)
-        report = await c.call(c.memory.ingest_episodes, good, record_time=record_time.value) if good \
-            else IngestReport()
-        return IngestResultType.of(_merge(report, rejects, len(episodes)))
+        return await _ingest(info, episodes, EpisodeIn, record_time)
 
     @strawberry.mutation(description="Ingest structured fact records (no NLP). Needs role write.")
     async def ingest_facts(self, info: strawberry.Info, records: list[FactRecordInput],
                            record_time: RecordTime = RecordTime.NOW) -> IngestResultType:
-        c = ctx(info)
-        c.require(Role.WRITE)
-        _check_batch(len(records), c.limits.max_batch)
-        good, rejects = _validated(records, FactRecordIn)
-        report = await c.call(c.memory.ingest_facts, good, record_time=record_time.value) if good \
-            else IngestReport()
-        return IngestResultType.of(_merge(report, rejects, len(records)))
+        return await _ingest(info, records, FactRecordIn, record_time)
 
     @strawberry.mutation(description="Correct a fact's valid interval and/or its object (an entity name or a "
                          "value): expires the current version and records a successor. Needs role write.")
