@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,7 @@ class Encoder:
             with _lock:
                 if self._model is None:
                     try:
-                        self._model = SentenceTransformer(self.name, device="cpu")
+                        self._model = _quietly(lambda: SentenceTransformer(self.name, device="cpu"))
                     except Exception as exc:
                         raise ConfigError(
                             f"cannot load embedding model {self.name!r} offline: {exc}; "
@@ -82,7 +82,10 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        model = self.model
+        # sentence-transformers renamed the method; keep working with both sides of the rename.
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get())
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
@@ -92,6 +95,19 @@ class Encoder:
             convert_to_numpy=True,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _quietly(load: Callable[[], Any]) -> Any:
+    """Run a transformers model load without its "Loading weights" progress bar (CLI output stays clean)."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return load()
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 @lru_cache(maxsize=4)

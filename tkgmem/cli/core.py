@@ -171,6 +171,7 @@ def ask(question: str, store_url: str | None, tenant: str | None, valid_at: str 
 
 def render_answer(answer: Answer, *, explain: bool = False, k: int = 3) -> str:
     """The answer and its best evidence in a few lines; with `explain`, the plan and full evidence path."""
+    several = False
     if explain:
         from tkgmem.navigate.explain import explain as explain_answer
 
@@ -181,12 +182,15 @@ def render_answer(answer: Answer, *, explain: bool = False, k: int = 3) -> str:
         head = "A: no plan fits this question; the closest evidence:"
     else:
         head = f"A: {answer.value}"
-        if answer.time is not None and answer.kind != "time":
+        # With several answers, each has its own validity: show it on its evidence line instead.
+        several = len({str(e.valid) for e in answer.evidence if e.valid is not None}) > 1
+        if answer.time is not None and answer.kind != "time" and not several:
             head += f"  (valid {answer.time})"
     lines = [head]
     for e in answer.evidence[:k]:
         said = f"{e.reference_time:%Y-%m-%d}" if e.reference_time else "?"
-        lines.append(f"   [{said}] {e.text[:160]}")
+        valid = f"  (valid {e.valid})" if several and e.valid is not None else ""
+        lines.append(f"   [{said}] {e.text[:160]}{valid}")
     if answer.basis is not None:
         lines.append(f"   basis: {answer.basis.describe()}")
     return "\n".join(lines)
