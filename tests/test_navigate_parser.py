@@ -69,8 +69,9 @@ def days(iv: Interval | None) -> tuple[str | None, str | None]:
      "2020-04-16", "2020-04-19"),
     ("What developments was Fahim Khan aware of between 6:10:33 and 6:18:32 on July 1, 2024",
      "2024-07-01", "2024-07-01"),
-    ("What has Samantha visited in just 23 years before 12:00 am, May 27, 2023", "2000-05-27", "2023-05-27"),
-    ("What was John's most recent job before 12:00 am, January 01, 2023", None, "2023-01-01"),
+    # midnight is a day boundary: "before 12:00 am, May 27" stops with May 26
+    ("What has Samantha visited in just 23 years before 12:00 am, May 27, 2023", "2000-05-27", "2023-05-26"),
+    ("What was John's most recent job before 12:00 am, January 01, 2023", None, "2022-12-31"),
     ("What was Angela's most recent medical achievement after 4:49 pm, July 15, 2022", "2022-07-15", None),
     ("What was the second book Paola began reading in March 2024", "2024-03-01", "2024-03-31"),
     ("When did Sara join a local music club", None, "2025-07-17"),

@@ -49,8 +49,12 @@ _NTH = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tent
                   r"\d+(?:st|nd|rd|th|h|d))\b(?!\s+century)",
                   re.I)
 _BETWEEN = re.compile(r"\bbetween\b.+\band\b|\bfrom\b.+\b(?:to|until|till|through)\b", re.I)
-_DURING = re.compile(r"\b(?:(?:during|while)(?!\s+(?:what|which))|(?<=\w\s)when|at\s+the\s+time\s+(?:of|when)|"
-                     r"in\s+the\s+(?:time|period|era|course)\s+of|throughout|amid)\b", re.I)
+# a "when" inside the question opens a clause ("president when X was born"); one followed by a verb, "and"
+# or the end asks for a time ("what did he win and when did he get it") and is not "during"
+_DURING = re.compile(r"\b(?:(?:during|while)(?!\s+(?:what|which))|"
+                     r"(?<=\S\s)when(?!\s*(?:[?,]|$|and\b|did\b|was\b|were\b|is\b|does\b|do\b|will\b|has\b))|"
+                     r"at\s+the\s+time\s+(?:of|when)|in\s+the\s+(?:time|period|era|course)\s+of|throughout|amid)\b",
+                     re.I)
 _START = re.compile(r"\b(?:start(?:ed|s|ing)?\s+(?:time|date|in|on|at)|start\s+time|began|begin(?:s|ning)?|since|"
                     r"established|founded|from\s+(?:the\s+)?(?:year\s+)?\d{3,4}|commenc|inception|opened)\b", re.I)
 _FINISH = re.compile(r"\b(?:end(?:ed|s)?\s+(?:time|date|in|on)|end\s+time|until|till|up\s+to|ended|finish(?:ed)?|"
@@ -183,6 +187,14 @@ def multitq_qtype(question: str, s: Signals | None = None) -> str:
     return "equal"
 
 
+_DESCRIPTION = re.compile(
+    rf"\b(?:founded|established|formed|(?:that|who)\s+(?:started|began)\s+(?:his|her|their)\s+career|"
+    rf"(?:held|holds)\s+(?:his|her|their)\s+(?:\w+\s+)?position|(?:started|began)\s+(?:his|her|their)\s+career)\s+"
+    rf"(?:in|on|from|since|before|prior\s+to|after)\s+(?:the\s+year\s+)?(?:{_DATE_LIT.pattern})(?:\s+and\b)?",
+    re.I)
+_TIME_LEFT = re.compile(rf"{_DATE_LIT.pattern}|\b(?:now|current(?:ly)?|today|this\s+year|during|when)\b", re.I)
+
+
 def _only_names(q: str) -> bool:
     """Every ordinal word in `q` is part of a name or a rank ("the second world war", "third largest")."""
     words = re.findall(r"\b(?:first|last|latest|earliest|final|most\s+recent|second|third|fourth|fifth|sixth|seventh|"
@@ -195,6 +207,12 @@ def _only_names(q: str) -> bool:
 def timequestions_signals(question: str, s: Signals | None = None) -> list[str]:
     """TimeQuestions' `Temporal signal` labels (BEFORE, AFTER, OVERLAP, START, FINISH, ORDINAL, No signal)."""
     q = question
+    described = _DESCRIPTION.sub(" ", q)
+    if described != q and _TIME_LEFT.search(described):
+        # "for what team founded in 1914 did ronaldo play in 2003", "who held his position from january 3,
+        # 1993 and is the current senator": a founding date or tenure start that identifies an entity is a
+        # description, not the question's own time; classify what is left
+        q, s = described, None
     s = s or detect(q)
     out: list[str] = []
     if _START_LABEL.search(q):

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tkgmem.errors import InputError
 from tkgmem.temporal import Granularity, Interval, as_utc, floor, step
 
 _TIMEY = re.compile(
@@ -65,8 +66,8 @@ _N_SHIFT = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine
 _SPLIT = re.compile(r"^\s*(?:between|from)\s+(.+?)\s*,?\s+(?:and|to|until|till|through)\s+(.+)$", re.I | re.S)
 _BETWEEN_EVENTS = re.compile(r"^\s*(?:how\s+(?:long|much\s+time)|what\s+(?:was|is)\s+the\s+(?:duration|time\s+"
                              r"(?:interval|gap|difference)))\b", re.I)
-_SIMULTANEOUS = re.compile(r"\s*(?:while|at\s+the\s+same\s+time\s+as|during\s+the\s+(?:period|time)\s+when|"
-                          r"when\s+(?!did|does|do|is|was|will|are)\w+)", re.I)
+_SIMULTANEOUS = re.compile(r"\s*(?:while|at\s+the\s+same\s+time\s+(?:as|that|when)|during\s+the\s+(?:period|time)"
+                          r"(?:\s+(?:when|that))?|when(?=\s+(?!(?:did|does|do|is|was|will|are)\b)\w+))", re.I)
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.I)
 _WORDNUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
@@ -81,25 +82,79 @@ def question_range(question: str, reference: datetime, *, tense_default: bool = 
     shifted = _shift_range(q, ref)
     if shifted is not None:
         return shifted
+    lo, hi = _main_clause(q)
+    between = _explicit_between(q, ref, lo, hi)
+    if between is not None:
+        return between
     mentions = sorted(find_mentions(q, ref), key=lambda m: m.start)
-    cond = re.match(r"\s*(?:if|assuming|given\s+that)\b[^,]*,", q, re.I)
-    if cond and any(m.start >= cond.end() for m in mentions):  # "If X did Y on May 3, what ...": a condition
-        mentions = [m for m in mentions if m.start >= cond.end()]
+    mentions = [m for m in mentions if not _DURATION_ONLY.match(m.text)]
+    if any(lo <= m.start < hi for m in mentions):  # "If X did Y on May 3, what ...": the date is a condition
+        mentions = [m for m in mentions if lo <= m.start < hi]
     if mentions:
         return _from_mentions(q, mentions, ref)
     if not tense_default or _TIMELESS.search(q):
         return QuestionRange(None, "none", [])
     if _FUTURE.search(q) and not re.search(r"\b(?:did|was|were|had)\b", q, re.I):
         return QuestionRange(Interval(start=ref), "tense:future", [])
-    if re.match(r"\s*when\s+(?:does|do)\b", q, re.I):
+    if _HABITUAL.match(q):
         return QuestionRange(None, "tense:habitual", [])
     sim = _SIMULTANEOUS.match(q)
-    if sim:  # "While X is doing Y, what is Z doing": present states, not placed before or after now
-        clause = q[: q.find(",")] if "," in q else q
-        if re.search(r"\b(?:is|are|does|do|has|have)\b", clause, re.I) and not re.search(
-                r"\b(?:was|were|did|had)\b", clause, re.I):
-            return QuestionRange(None, "tense:present", [])
+    if sim and "," in q and _present(q[sim.end(): q.find(",")]):
+        # "While X is doing Y / At the same time as X works at Z, what ...": anchored to a present state,
+        # which holds now and before, so the question is not placed before or after the question time
+        return QuestionRange(None, "tense:present", [])
     return QuestionRange(Interval(end=ref), "tense:past", [])
+
+
+_HABITUAL = re.compile(r"\s*(?:when|what\s+time|how\s+often)\s+(?:does|do)\b", re.I)
+# a length of time, not a date: "finish 52 books in a year", "twice in a month"
+_DURATION_ONLY = re.compile(r"^\s*(?:in|within)\s+(?:a|an|one)\s+(?:day|week|month|year)\s*$", re.I)
+_IRREGULAR_PAST = (
+    r"was|were|did|had|went|took|made|got|saw|came|gave|found|felt|ran|ate|met|left|began|bought|brought|thought|"
+    r"told|said|won|lost|wrote|sang|swam|drove|flew|kept|held|sent|spent|built|taught|caught|fell|broke|chose|"
+    r"grew|knew|led|paid|sat|slept|spoke|stood|wore|rode|became|forgot|heard")
+_PAST_VERB = re.compile(rf"\b(?:{_IRREGULAR_PAST}|\w+ed)\b", re.I)
+# "-ed" words that are adjectives or participles of a present verb: "is interested", "has gained", "feels tired"
+_PARTICIPLE = re.compile(r"\b(?:is|are|am|be|been|being|has|have|feels?|gets?|seems?)\s+(?:\w+ly\s+)?\w+ed\b",
+                         re.I)
+
+
+def _present(clause: str) -> bool:
+    """A clause in the present tense: no past-tense verb once present participles are set aside."""
+    return not _PAST_VERB.search(_PARTICIPLE.sub(" ", clause))
+
+
+_COND_HEAD = re.compile(r"^\s*(?:if|assuming|given\s+that|suppose|supposing)\b.*?,\s*(?=(?:what|which|who|whom|how|"
+                        r"where|when|did|does|do|was|were|is|are|has|have)\b)", re.I | re.S)
+_COND_TAIL = re.compile(r",\s*(?:if|assuming|given\s+that)\b", re.I)
+
+
+def _main_clause(q: str) -> tuple[int, int]:
+    """Where the question proper lies, without a leading or trailing condition ("If X did Y on May 3, what
+    ...", "... between A and B, if X did Y on C"): the condition's dates are premises, not the range asked."""
+    lo = 0
+    head = _COND_HEAD.match(q)
+    if head:
+        lo = head.end()
+    tail = _COND_TAIL.search(q, lo)
+    return lo, (tail.start() if tail else len(q))
+
+
+def _explicit_between(q: str, ref: datetime, lo: int, hi: int) -> QuestionRange | None:
+    """"between A and B" / "from A to B" with a time on both sides; the one in the main clause wins over
+    one in a condition ("If X did not do Y between A and B, what did X do during that time" keeps it)."""
+    found: list[tuple[int, Interval]] = []
+    for k in re.finditer(r"\b(?:between|from)\b", q, re.I):
+        try:
+            iv = _split_range(Mention(q[k.start():], k.start(), len(q), Interval()), q, ref)
+        except InputError:  # the two ends read in the wrong order: not a range we can trust
+            continue
+        if iv is not None and iv.start is not None and iv.end is not None:
+            found.append((k.start(), iv))
+    if not found:
+        return None
+    inside = [iv for pos, iv in found if lo <= pos < hi]
+    return QuestionRange((inside or [iv for _, iv in found])[0], "explicit:between", [])
 
 
 def _shift_range(q: str, ref: datetime) -> QuestionRange | None:
@@ -122,7 +177,10 @@ def _shift_range(q: str, ref: datetime) -> QuestionRange | None:
         delta = timedelta(**{unit + "s": n})
         other = at - delta if m.group(3).lower() == "before" else at + delta
     lo_, hi_ = (other, at) if other <= at else (at, other)
-    return QuestionRange(Interval(start=lo_, end=hi_), f"explicit:n_{m.group(3).lower()}", anchors)
+    # "N days before 12:00 am, May 3" stops at a day boundary: the N days before May 3, not May 3 itself;
+    # "N days after X" reaches the moment N days later and includes it
+    g = Granularity.DAY if hi_ == at and at == floor(at, Granularity.DAY) else Granularity.INSTANT
+    return QuestionRange(Interval(start=lo_, end=hi_, end_granularity=g), f"explicit:n_{m.group(3).lower()}", anchors)
 
 
 def _add_months(t: datetime, n: int) -> datetime:
@@ -164,11 +222,21 @@ def _split_range(m: Mention, q: str, ref: datetime) -> Interval | None:
             return None
         d = day[0].interval.start.replace(hour=0, minute=0, second=0, microsecond=0)
         return Interval(start=_with_clock(d, first), end=_with_clock(d, second.split(" on ")[0]))
+    year = re.search(r"\b(?:1[89]|20)\d{2}\b", second)
+    if year and not re.search(r"\b(?:1[89]|20)\d{2}\b", first) and not _CLOCK.search(first):
+        first = f"{first.strip().rstrip(',')}, {year.group()}"  # "between May 3 and May 9, 2022": one year
     a = find_mentions(first, ref)
-    b = find_mentions(second, ref)
-    if not a or not b or a[0].interval.start is None:
+    if not a or a[0].interval.start is None:
         return None
-    ai, bi = a[0].interval, b[0].interval
+    ai = a[0].interval
+    if re.fullmatch(r"\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\s*", second, re.I) and ai.start is not None:
+        # "between January 8, 2024, at 04:31:27 and 13:44:23": the second clock time is on the same day
+        d = floor(ai.start, Granularity.DAY)
+        return Interval(start=_with_clock(d, first), end=_with_clock(d, second))
+    b = find_mentions(second, ref)
+    if not b:
+        return None
+    bi = b[0].interval
     if _CLOCK.search(first) and _CLOCK.search(second) and bi.start is not None:
         assert ai.start is not None
         return Interval(start=_with_clock(ai.start, first), end=_with_clock(bi.start, second))
@@ -197,7 +265,8 @@ def _from_mentions(q: str, mentions: list[Mention], ref: datetime) -> QuestionRa
             if iv.end is not None:
                 day_of = floor(iv.end - timedelta(microseconds=1), Granularity.DAY)
                 at = _with_clock(day_of, m.text)
-                iv = Interval(end=iv.end if at == day_of else at)  # midnight: the end itself
+                # "before 12:00 am, May 3": midnight is a day boundary, so May 3 itself is not included
+                iv = Interval(end=iv.end, end_granularity=Granularity.DAY) if at == day_of else Interval(end=at)
             elif iv.start is not None:
                 iv = Interval(start=_with_clock(iv.start, m.text))
         return QuestionRange(iv, "explicit:open", mentions)
