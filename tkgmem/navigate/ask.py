@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from tkgmem.model import Episode, SearchHit
+from tkgmem.model import SearchHit
 from tkgmem.navigate.answer import Answer, EvidenceItem
-from tkgmem.navigate.executor import Executor, format_time
+from tkgmem.navigate.executor import Executor
 from tkgmem.navigate.experience import ExperienceMemory
 from tkgmem.navigate.parser import ParsedQuestion, build_plans, parse
 from tkgmem.navigate.plan import Plan
-from tkgmem.navigate.text import content_stems, overlap
+from tkgmem.navigate.when import when_answer
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.store.base import Store
-from tkgmem.temporal import Basis, Granularity, Interval, utcnow
+from tkgmem.temporal import Basis, Interval, utcnow
 
 Fallback = Callable[[str, int, Interval | None], list[SearchHit]]
 
@@ -46,9 +46,13 @@ def ask(store: Store, tenant: str, question: str, *, basis: Basis = Basis(), now
                 experience.remember(pq, plan)
             if plan is reused:
                 answer.explanation = (answer.explanation + "; plan reused from experience").strip("; ")
+            if pq.kind == "time" and fallback is not None:
+                return when_answer(store, tenant, pq, fallback, max(k, 10), answer, asked_at)
             return answer
         last = answer
     if fallback is not None:
+        if pq.kind == "time":
+            return when_answer(store, tenant, pq, fallback, max(k, 10), last, asked_at)
         return _from_retrieval(store, tenant, pq, fallback, k, last, resolved)
     return last or Answer.abstain("not in memory: no plan fits the question and no retrieval fallback was given",
                                   basis=resolved)
@@ -74,27 +78,6 @@ def _from_retrieval(store: Store, tenant: str, pq: ParsedQuestion, fallback: Fal
                              reference_time=episodes[h.episode_id].reference_time, score=h.score)
                 for h in hits if h.episode_id in episodes]
     rb = abstained.basis if abstained else None
-    if pq.kind == "time" and evidence:
-        # re-rank the retrieved turns by how much of the question they contain, keeping retrieval order as
-        # the tie-break: the answer's time comes from the turn that talks about the asked event
-        want = content_stems(pq.text)
-        ranked = sorted(enumerate(evidence), key=lambda x: -(overlap(want, x[1].text) + 0.1 / (x[0] + 1)))
-        evidence = [e for _, e in ranked]
-        best = episodes[evidence[0].episode_id or ""]
-        t = time_in(best, pq)
-        return Answer(kind="time", value=format_time(t), time=t, confidence=0.3 * min(1.0, hits[0].score or 1.0),
-                      evidence=evidence, plan=plan, basis=rb,
-                      explanation=f"{why}; time read from the best retrieved episode")
     return Answer(kind="evidence", value=evidence[0].text if evidence else "", confidence=0.2, evidence=evidence,
                   plan=plan, basis=rb, explanation=f"{why}; showing retrieved evidence")
 
-
-def time_in(ep: Episode, pq: ParsedQuestion) -> Interval:
-    """The time an episode talks about: its first dated expression (resolved against when it was said),
-    else the day it was said."""
-    from tkgmem.timex import find_times
-
-    for m in find_times(ep.text, ep.reference_time):
-        if m.kind in ("point", "range") and m.interval.start is not None:
-            return m.interval
-    return Interval.granule(ep.reference_time, pq.granularity or Granularity.DAY)
