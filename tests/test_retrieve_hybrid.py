@@ -11,7 +11,7 @@ import pytest
 
 from tkgmem.model import Batch, Entity, Episode, Event, Participant, SearchHit, Span
 from tkgmem.retrieve.evidence import Evidence
-from tkgmem.retrieve.hybrid import HybridRetriever
+from tkgmem.retrieve.hybrid import HybridRetriever, _question_range
 from tkgmem.retrieve.query import analyse, content_words, names_in
 from tkgmem.store import Store
 from tkgmem.temporal import Basis, Granularity, Interval
@@ -83,6 +83,41 @@ def test_reply_inherits_context_from_the_turn_it_answers(store: Store, tenant: s
     found = HybridRetriever(store, HashEncoder()).search(tenant, "Which instrument is Alice learning?", k=3)
     assert set(ids(found)[:2]) == {"ep1", "ep2"}  # the answer and the question it answers, before ep3
     assert "context" in found[ids(found).index("ep2")].sources
+
+
+def test_addressee_marks_a_person_who_speaks(store: Store, tenant: str) -> None:
+    # Alice's own turns never say her name; only the turns addressed to her do.
+    episodes = [
+        turn(tenant, 1, "Bob", "Hey Alice, I went hiking in the mountains on Sunday."),
+        turn(tenant, 2, "Alice", "Fun! I went hiking in the mountains too, on Saturday."),
+    ]
+    episodes = [episodes[0].model_copy(update={"addressee": "Alice"}),
+                episodes[1].model_copy(update={"addressee": "Bob"})]
+    write(store, tenant, episodes)
+    found = HybridRetriever(store).search(tenant, "When did Alice go hiking in the mountains?", k=2)
+    assert ids(found) == ["ep2", "ep1"]
+
+
+def test_question_date_sets_the_range_and_leaves_the_text_query(store: Store, tenant: str) -> None:
+    pytest.importorskip("duckling")
+    may, july = datetime(2023, 5, 2, 12, tzinfo=UTC), datetime(2023, 7, 20, 12, tzinfo=UTC)
+    write(store, tenant, [
+        turn(tenant, 1, "Alice", "We watched a great movie last night.", may, session="s1"),
+        turn(tenant, 2, "Alice", "That movie was great, we watched it twice in July 2023.", july, session="s2"),
+    ])
+    retriever = HybridRetriever(store)
+    question = "Which movie did Alice watch on 1 May 2023?"
+    assert "2023" not in retriever.query_text(tenant, question)  # the range handles the date, not the words
+    found = retriever.search(tenant, question, k=2)
+    assert ids(found)[0] == "ep1"  # said the day after the date; the other turn only repeats the words
+    assert "time" in found[0].sources
+
+
+def test_explicit_date_wins_over_a_relative_phrase() -> None:
+    pytest.importorskip("duckling")
+    now = [datetime(2023, 12, 1, tzinfo=UTC)]
+    window = _question_range("Where did Andrew go during the first weekend of August 2023?", now)
+    assert window is not None and window.start is not None and window.start.month == 8
 
 
 def test_time_range_boosts_episodes_said_in_it(store: Store, tenant: str) -> None:

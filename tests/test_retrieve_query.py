@@ -28,3 +28,17 @@ def test_overlap_uses_content_words() -> None:
     q = analyse("When did Alice run a marathon?")
     assert q.overlap("Alice ran the marathon") > q.overlap("Alice bought bread") > 0
     assert "the" not in content_words("the marathon")
+
+
+def test_months_and_days_are_not_names() -> None:
+    assert analyse("What did Joanna do in January on a Sunday?").names == ["Joanna"]
+
+
+def test_dropped_spans_leave_the_matched_text_but_not_the_kind() -> None:
+    text = "When did Audrey eat sushi on October 24, 2023?"
+    start = text.index("on October")
+    q = analyse(text, [(start, len(text) - 1)])
+    assert q.text == "When did Audrey eat sushi ?"
+    assert "october" not in q.words and "2023" not in q.words and q.asks_when
+    only_time = "What about last week?"
+    assert analyse(only_time, [(11, 20)]).text == only_time  # nothing else to match: keep it all

@@ -13,8 +13,8 @@ behind each number. Only the `Store` protocol is used, so it works the same on e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from tkgmem.retrieve.query import QueryAnalysis, analyse, content_words, mention
 from tkgmem.retrieve.weights import DEFAULT_WEIGHTS, Weights
 from tkgmem.store.base import Store
 from tkgmem.temporal import Basis, Interval
+
+if TYPE_CHECKING:
+    from tkgmem.timex import TimeMention
 
 
 class TextEncoder(Protocol):
@@ -92,7 +95,7 @@ class HybridRetriever:
             return []
         w = self.weights
         pool_size = max(w.pool, 4 * k)
-        query = analyse(text)
+        query = analyse(text, [(m.start, m.end) for m in _time_mentions(text, datetime.now(UTC))])
         people = self._people_asked_about(tenant, query)
         stripped = query.without(people)
         pool = _Pool()
@@ -125,7 +128,7 @@ class HybridRetriever:
     def query_text(self, tenant: str, text: str) -> str:
         """What the text signals match for `text`: the question without the names of the people it is
         about (their turns are found by the speaker prior instead). Lets callers batch-encode queries."""
-        query = analyse(text)
+        query = analyse(text, [(m.start, m.end) for m in _time_mentions(text, datetime.now(UTC))])
         return query.without(self._people_asked_about(tenant, query))
 
     def as_fallback(self, tenant: str, basis: Basis = Basis()) -> Fallback:
@@ -151,7 +154,9 @@ class HybridRetriever:
             ids = [s.episode_id for e in self.store.find_entities(tenant, name, limit=3) for s in e.provenance[:10]]
             if not ids:
                 ids = [h.episode_id for h in self.store.search_text(tenant, name, 10)]
-            if any(_speaks(ep, {name.casefold()}, strict=True)
+            # The person addressed by a turn takes part in the conversation too (their own turns rarely
+            # say their name, so the turns that name them are mostly the other side's).
+            if any(_speaks(ep, {name.casefold()}, strict=True) or _addressed(ep, name.casefold())
                    for ep in self.store.episodes(tenant, list(dict.fromkeys(ids)))):
                 people.add(name)
         return people
@@ -257,6 +262,11 @@ def _speaks(episode: Episode, asked: set[str], strict: bool = False) -> bool:
     return name in asked or name.split()[0] in asked
 
 
+def _addressed(episode: Episode, name: str) -> bool:
+    who = (episode.addressee or "").casefold()
+    return bool(who) and (who == name or who.split()[0] == name)
+
+
 def _fit(valid: Interval, window: Interval) -> float:
     """1 for an interval inside the window, a half for one that only overlaps it."""
     return 1.0 if window.covers(valid) else 0.5
@@ -269,21 +279,24 @@ def _widened(window: Interval, least: timedelta) -> Interval:
     return Interval(start=window.start - slack, end=window.end + slack)
 
 
-def _question_range(text: str, times: list[datetime]) -> Interval | None:
-    """The period the question names, resolved against the latest episode time seen (the memory's now)."""
-    if not times:
-        return None
+def _time_mentions(text: str, reference: datetime) -> list[TimeMention]:
     try:
         from tkgmem.timex import find_times
-
-        found = find_times(text, max(times), prefer="past")
     except ImportError:  # the time normaliser is optional for retrieval
+        return []
+    return [m for m in find_times(text, reference, prefer="past")
+            if m.kind in ("point", "range") and m.interval.start is not None and m.interval.end is not None]
+
+
+def _question_range(text: str, times: list[datetime]) -> Interval | None:
+    """The period the question names, resolved against the latest episode time seen (the memory's now).
+    A date the question states outright wins over a relative phrase ("the week before 16 November"
+    may be read as "the week before [now]" when the date itself is not parsed as its anchor)."""
+    if not times:
         return None
-    for mention in found:
-        iv = mention.interval
-        if mention.kind in ("point", "range") and iv.start is not None and iv.end is not None:
-            return iv
-    return None
+    found = _time_mentions(text, max(times))
+    found.sort(key=lambda m: m.relative)  # stable: explicit dates first, each kind in text order
+    return found[0].interval if found else None
 
 
 __all__ = ["Evidence", "Fallback", "HybridRetriever", "TextEncoder"]

@@ -7,6 +7,7 @@ types for people, places and things; content words drive the overlap with fact a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
@@ -14,7 +15,9 @@ _NOT_NAMES_TEXT = """
     what when where who whom whose which why how did does do is are was were will would could should can
     has have had may might must shall the a an in on at of for from to and or but if i you he she it we they
     my your his her its our their this that these those there here after before during since until between
-    about tell list name describe give according"""
+    about tell list name describe give according
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow"""
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 _STOPWORDS_TEXT = """
     a about above after again against all am an and any are as at be because been before being below between
@@ -97,8 +100,16 @@ def names_in(text: str) -> list[str]:
     return list(out)
 
 
-def analyse(text: str) -> QueryAnalysis:
-    return QueryAnalysis(text=text, names=names_in(text), words=list(dict.fromkeys(content_words(text))),
+def analyse(text: str, drop: Sequence[tuple[int, int]] = ()) -> QueryAnalysis:
+    """`drop` are character spans left out of the text that is matched (the question's own time
+    expressions: the time range handles them, and dates as words match turns by accident)."""
+    kept = text
+    for start, end in sorted(drop, reverse=True):
+        kept = kept[:start] + " " + kept[end:]
+    kept = " ".join(kept.split())
+    if not content_words(kept):  # nothing but a time ("what about last week?"): keep it all
+        kept = text
+    return QueryAnalysis(text=kept, names=names_in(kept), words=list(dict.fromkeys(content_words(kept))),
                          asks_when=_ASKS_WHEN.search(text) is not None)
 
 

@@ -2,6 +2,9 @@
 
 They are set from what each signal means, not fitted per data set (LoCoMo was used only to check that
 each one helps; see BENCHMARKS.md):
+- Each text signal hands over a wide pool (200 candidates), because the priors below (time range, context,
+  speaker) can only lift turns that are in the pool, and the turn that states an event in its own words
+  ("last night", not the date asked about) is often ranked far down by the text signals alone.
 - Text signals are fused on a common scale: each signal's scores are rescaled to [0, 1] over its own
   candidate pool (best = 1, weakest kept = 0), since BM25 and cosine scores are not comparable; lexical and
   dense weigh the same.
@@ -13,6 +16,9 @@ each one helps; see BENCHMARKS.md):
   side of a conversation may report it, or the question names the wrong person), so the other speakers'
   turns count half, and the best of them keep a fifth of the result slots.
 - A "when" question needs evidence that places something in time: turns with time words count double.
+- The question's own time expressions are taken out of the text it matches: the time range handles them,
+  and a date as words ("May", "2022") matches turns by accident; a date stated outright wins over a
+  relative phrase when choosing the range.
 - Episodes said during the question's time range (widened by its own length, at least a week, on each
   side, because people talk about things shortly before and after they happen) count double.
 """
@@ -27,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class Weights(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    pool: int = Field(100, ge=1, description="candidates taken from each text signal")
+    pool: int = Field(200, ge=1, description="candidates taken from each text signal")
     lexical: float = 1.0
     dense: float = 1.0
     entity: float = 0.5
