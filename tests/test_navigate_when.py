@@ -26,6 +26,9 @@ TURNS = [  # (speaker, said, text)
     ("Jon", "2023-06-16T21:40:00", "I got mentored by this amazing business dude yesterday!"),
     ("Jon", "2023-04-03T13:26:00", "I'm expanding my studio's social media presence. I'm also hosting a dance "
                                    "competition next month."),
+    ("Gina", "2022-09-05T10:00:00", "We moved to Berlin last month! The new flat is lovely."),
+    ("Gina", "2023-03-02T10:00:00", "Correction to what I told you: we actually moved to Berlin in July 2022, "
+                                    "not August."),
 ]
 
 
@@ -109,3 +112,12 @@ def test_an_undated_report_takes_the_time_of_the_speakers_earlier_turn(tmp_path:
         assert a.time == day("2023-05-19")  # "from last Friday" is a day, not an open range
     finally:
         s.close()
+
+
+def test_an_explicit_correction_supersedes_the_statement_it_corrects(store: Store) -> None:
+    def earlier_first(question: str, k: int, time_range: Interval | None) -> list[SearchHit]:
+        return [SearchHit(episode_id="e7", score=1.0), SearchHit(episode_id="e8", score=0.9)]
+
+    a = ask(store, T, "When did Gina move to Berlin?", now=NOW, fallback=earlier_first)
+    assert a.time == Interval.granule("2022-07-01", Granularity.MONTH)
+    assert a.evidence[0].episode_id == "e8"

@@ -187,7 +187,15 @@ def render_answer(answer: Answer, *, explain: bool = False, k: int = 3) -> str:
         if answer.time is not None and answer.kind != "time" and not several:
             head += f"  (valid {answer.time})"
     lines = [head]
-    for e in answer.evidence[:k]:
+    shown: set[str] = set()
+    for e in answer.evidence:
+        # several facts/events of one turn are one line to a reader
+        key = e.episode_id or e.text
+        if key in shown:
+            continue
+        if len(shown) == k:
+            break
+        shown.add(key)
         said = f"{e.reference_time:%Y-%m-%d}" if e.reference_time else "?"
         valid = f"  (valid {e.valid})" if several and e.valid is not None else ""
         lines.append(f"   [{said}] {e.text[:160]}{valid}")

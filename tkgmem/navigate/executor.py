@@ -415,7 +415,7 @@ class Executor:
         if spec.kind == "event":
             best = [r for r in rows if r.score >= top.score][:5]
             best.sort(key=lambda r: op.lo(r.time))
-            return Answer(kind="event", value="; ".join(_summary(r.item) for r in best), time=top.time,
+            return Answer(kind="event", value="; ".join(_distinct(_summary(r.item) for r in best)), time=top.time,
                           confidence=conf, evidence=evidence, plan=plan, basis=basis,
                           explanation=f"{len(best)} event(s)")
         # entity answers: the answer variable (default: object of a fact, first var of an event)
@@ -467,6 +467,13 @@ class Executor:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+def _distinct(summaries: Iterable[str]) -> list[str]:
+    """Summaries in order, without one that another already says ("hiking in the Alps" inside "went hiking
+    in the Alps"): one sentence often yields a fuller and a shorter event."""
+    items = list(dict.fromkeys(summaries))
+    return [s for s in items if not any(s != o and s.casefold() in o.casefold() for o in items)]
+
+
 def _same_granularity(o: str) -> Granularity | None:
     return {"same_day": Granularity.DAY, "same_week": Granularity.WEEK, "same_month": Granularity.MONTH,
             "same_year": Granularity.YEAR}.get(o)

@@ -40,6 +40,11 @@ NAME_WEIGHT = 2.0
 NARRATIVE_TURNS = 4  # how far back (in turns of the session) an undated report may take its time from
 _PAST_Q = re.compile(r"^\s*(?:when|(?:in|on)\s+(?:what|which)\s+\w+)\s+(?:did|was|were|had)\b", re.I)
 RANK_BONUS = 0.05
+# An explicit correction supersedes what it corrects (the memory keeps the latest belief): "Correction: we
+# actually moved in July, not August" must beat the earlier "we moved last month" that matches as well.
+CORRECTION_BONUS = 0.3
+_CORRECTION = re.compile(r"\b(?:correction|i meant|i was wrong|i misspoke|to correct)\b|"
+                         r"\bactually\b[^.!?]*,\s*not\b", re.I)
 
 
 def _match(a: str, b: str) -> bool:
@@ -171,6 +176,8 @@ def when_answer(store: Store, tenant: str, pq: ParsedQuestion, fallback: Fallbac
             s += PLAN_BONUS
         if ep.id in ranks:
             s += RANK_BONUS / (ranks[ep.id] + 1)
+        if tt.match > 0 and _CORRECTION.search(ep.text):
+            s += CORRECTION_BONUS
         return s
 
     ranked = sorted(episodes.values(), key=lambda e: -score(e))
@@ -193,7 +200,7 @@ def when_answer(store: Store, tenant: str, pq: ParsedQuestion, fallback: Fallbac
         t = op.coarsen(t, pq.granularity)
     evidence = [EvidenceItem(step="when", episode_id=e.id, text=e.text, reference_time=e.reference_time,
                              score=round(score(e), 3), note="turn" if e is not best else f"answer: {tt.sentence}")
-                for e in ranked[:5]]
+                for e in ranked[:5] if e is best or share(want, e.text, weights) > 0]  # no unrelated turns
     conf = min(1.0, score(best)) * (0.9 if best.id in plan_times else 0.6)
     basis = planned.basis if planned is not None else None
     plan = planned.plan if planned is not None else None
