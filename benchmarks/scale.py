@@ -1,6 +1,9 @@
 """How the embedded store behaves as memories grow: ingest rate, size, memory, read latency.
 
-    python -m benchmarks.scale --sizes 10000 100000 [1000000] [--update-md]
+    python -m benchmarks.scale --sizes 10000 100000 [1000000] [--work DIR [--reuse]] [--update-md]
+
+`--work DIR --reuse` re-measures the reads on stores built by an earlier run (their ingest figures are
+saved next to them), e.g. on an idle machine.
 
 For each size, a synthetic but realistic memory is generated: people who talk about their lives in
 dialogue turns ("I moved to Lisbon in March 2019"), each turn yielding a fact with provenance; homes
@@ -9,7 +12,8 @@ hobbies accumulate (multi-valued). Facts are written in time order through `Stor
 with transaction time after valid time, as an ingestion job would.
 
 Measured: ingest throughput (and its curve over the run), store size on disk, peak RSS, and p50/p95
-latency of search (hybrid retrieval, lexical + entity + time; no query encoding), as-of fact reads,
+latency of search (hybrid retrieval, lexical + entity + time; no embeddings are stored and no query is
+encoded, so the dense signal is not in it), as-of fact reads,
 timeline, history and `ask`, each next to the raw SQL lookup underneath it in the same run (the
 ratio says what the layers above SQLite cost). Results go to `benchmarks/scale-results.json`, the
 plots to `benchmarks/scale-*.png`, and with `--update-md` the figures into BENCHMARKS.md.
@@ -34,6 +38,7 @@ from typing import Any
 
 from tkgmem.model import Basis, Batch, Entity, Episode, FactInput, FactQuery, Span, stable_id
 from tkgmem.retrieve.hybrid import HybridRetriever
+from tkgmem.retrieve.query import content_words
 from tkgmem.store import open_store
 from tkgmem.store.sqlite import SQLiteStore, to_us
 from tkgmem.temporal import Interval
@@ -141,13 +146,36 @@ def peak_rss_mb() -> float:
     return round(kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024, 1)
 
 
-def run_size(n_facts: int, work: Path, samples: int, log: Callable[[str], None]) -> dict[str, Any]:
+def run_size(n_facts: int, work: Path, samples: int, log: Callable[[str], None],
+             reuse: bool = False, profile: str | None = None) -> dict[str, Any]:
     db = work / f"scale-{n_facts}.db"
-    for p in work.glob(db.name + "*"):
+    saved = work / f"scale-{n_facts}.ingest.json"
+    gen = Generator(n_facts)
+    if reuse and db.exists() and saved.exists():
+        # Re-measure reads on a store built earlier (e.g. on an idle machine): its ingest figures were
+        # saved next to it when it was built.
+        log(f"  reusing {db} (ingest figures from {saved.name})")
+        result: dict[str, Any] = json.loads(saved.read_text(encoding="utf-8"))
+        store = open_store(f"sqlite:///{db}")
+        assert isinstance(store, SQLiteStore)
+    else:
+        store, result = ingest(n_facts, db, gen, log)
+        saved.write_text(json.dumps(result) + "\n", encoding="utf-8")
+    result["reads"] = measure_reads(store, gen, samples)
+    if profile:
+        log(profile_read(store, gen, profile, samples))
+    result["reads_load_avg"] = [round(x, 2) for x in os.getloadavg()]
+    result["peak_rss_mb"] = max(result.get("ingest_peak_rss_mb", 0.0), peak_rss_mb())
+    store.close()
+    return result
+
+
+def ingest(n_facts: int, db: Path, gen: Generator, log: Callable[[str], None]) -> tuple[SQLiteStore, dict[str, Any]]:
+    """Writes the synthetic memory of `n_facts` facts into a fresh store at `db`; returns it and its figures."""
+    for p in db.parent.glob(db.name + "*"):
         p.unlink()
     store = open_store(f"sqlite:///{db}")
     assert isinstance(store, SQLiteStore)  # the raw-SQL comparisons read its tables directly
-    gen = Generator(n_facts)
     started = time.perf_counter()
     store.write(Batch(tenant=TENANT, entities=gen.shared_entities(START)), recorded_at=START)
     curve: list[tuple[int, float]] = [(0, 0.0)]
@@ -160,15 +188,12 @@ def run_size(n_facts: int, work: Path, samples: int, log: Callable[[str], None])
             log(f"  {written:,} facts in {curve[-1][1]:.0f} s")
     ingest_s = time.perf_counter() - started
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    result: dict[str, Any] = {
+    result = {
         "facts": written, "people": gen.n_people, "ingest_s": round(ingest_s, 2),
         "ingest_facts_per_s": round(written / ingest_s), "disk_mb": round(disk_size(db) / 2**20, 1),
-        "curve": curve,
+        "curve": curve, "ingest_peak_rss_mb": peak_rss_mb(), "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
-    result["reads"] = measure_reads(store, gen, samples)
-    result["peak_rss_mb"] = peak_rss_mb()
-    store.close()
-    return result
+    return store, result
 
 
 def measure_reads(store: SQLiteStore, gen: Generator, samples: int) -> dict[str, dict[str, float]]:
@@ -187,9 +212,14 @@ def measure_reads(store: SQLiteStore, gen: Generator, samples: int) -> dict[str,
     def question(i: int) -> str:
         return f"Where did {person_name(i)} move to?"
 
+    # The raw lookup under search is the store's full-text query on the text the retriever sends it
+    # (the question's content words, without the names of the people asked about), worked out before timing.
+    lexical = {i: " ".join(content_words(retriever.query_text(TENANT, question(i)))) or question(i)
+               for i in set(people)}
+    pool = max(retriever.weights.pool, 40)
     ops["search"] = (
         lambda i: retriever.search(TENANT, question(i), 10),
-        lambda i: store.search_text(TENANT, question(i), 10),
+        lambda i: store.search_text(TENANT, lexical[i], pool),
     )
 
     def as_of_raw(i: int) -> Any:
@@ -246,6 +276,36 @@ def measure_reads(store: SQLiteStore, gen: Generator, samples: int) -> dict[str,
     return out
 
 
+def profile_read(store: SQLiteStore, gen: Generator, op: str, samples: int, top: int = 25) -> str:
+    """cProfile of `samples` calls of one read (`search` or `ask`), cumulative-time order: where the time goes."""
+    import cProfile
+    import io
+    import pstats
+
+    rng = random.Random(11)
+    people = [rng.randrange(gen.n_people) for _ in range(samples)]
+    retriever = HybridRetriever(store)
+    if op == "ask":
+        from tkgmem.navigate.ask import ask
+
+        def call(i: int) -> Any:
+            return ask(store, TENANT, f"Where did {person_name(i)} live in 2019?",
+                       fallback=retriever.as_fallback(TENANT))
+    else:
+        def call(i: int) -> Any:
+            return retriever.search(TENANT, f"Where did {person_name(i)} move to?", 10)
+    for i in people[:5]:
+        call(i)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in people:
+        call(i)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
 def plot(results: list[dict[str, Any]]) -> list[Path]:
     import matplotlib
 
@@ -253,14 +313,25 @@ def plot(results: list[dict[str, Any]]) -> list[Path]:
     import matplotlib.pyplot as plt
 
     paths = []
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, (ax, rate_ax) = plt.subplots(1, 2, figsize=(11, 4))
     for r in results:
         xs, ys = zip(*r["curve"], strict=True)
         ax.plot(xs, ys, label=f"{r['facts']:,} facts")
+        # Rate over windows of ~10 batches: flat = constant rate (the shared CPU adds noise).
+        step = max(1, (len(xs) - 1) // 20)
+        points = [(xs[j], (xs[j + step] - xs[j]) / max(ys[j + step] - ys[j], 1e-9))
+                  for j in range(1, len(xs) - step, step)]
+        if points:
+            rate_ax.plot(*zip(*points, strict=True), marker=".", label=f"{r['facts']:,} facts")
     ax.set_xlabel("facts written")
     ax.set_ylabel("seconds since start")
     ax.set_title("Ingest of structured facts (linear = constant rate)")
     ax.legend()
+    rate_ax.set_xlabel("facts already in the store")
+    rate_ax.set_ylabel("facts/s")
+    rate_ax.set_title("Ingest rate as the store grows")
+    rate_ax.set_ylim(bottom=0)
+    rate_ax.legend()
     fig.tight_layout()
     paths.append(HERE / "scale-ingest.png")
     fig.savefig(paths[-1], dpi=100)
@@ -293,12 +364,16 @@ def markdown(results: list[dict[str, Any]], command: str) -> str:
         f"Machine: {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores; "
         "other jobs may have shared the CPUs during the run.",
         "",
-        "| facts | people | ingest s | facts/s | disk MB | peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "Load average (1/5/15 min) when the ingest ended and when the reads ended: the machine's 2 cores were "
+        "shared, so these figures are upper bounds of what an idle machine gives.",
+        "",
+        "| facts | people | ingest s | facts/s | disk MB | peak RSS MB | load (ingest) | load (reads) |",
+        "|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
+        loads = ["/".join(str(x) for x in r.get(key, [])) or "?" for key in ("load_avg", "reads_load_avg")]
         lines.append(f"| {r['facts']:,} | {r['people']:,} | {r['ingest_s']} | {r['ingest_facts_per_s']:,} | "
-                     f"{r['disk_mb']} | {r['peak_rss_mb']} |")
+                     f"{r['disk_mb']} | {r['peak_rss_mb']} | {loads[0]} | {loads[1]} |")
     lines += ["", "Read latency (ms): p50 / p95 of the tkgmem call, p50 of the raw SQL lookup underneath it, "
               "and the p50 ratio.", "",
               "| facts | op | p50 | p95 | raw p50 | raw p95 | ratio |", "|---:|---|---:|---:|---:|---:|---:|"]
@@ -328,6 +403,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="folder for the stores (default: a temporary one)")
     parser.add_argument("--out", type=Path, default=HERE / "scale-results.json")
     parser.add_argument("--update-md", action="store_true", help="write the figures into BENCHMARKS.md")
+    parser.add_argument("--reuse", action="store_true",
+                        help="skip ingest for a size whose store and saved ingest figures exist in --work")
+    parser.add_argument("--profile", choices=["search", "ask"],
+                        help="also print a cProfile of this read (--samples calls) for each size, to stderr")
     args = parser.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -339,13 +418,13 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         for n in args.sizes:
             log(f"size {n:,}")
-            results.append(run_size(n, work, args.samples, log))
+            results.append(run_size(n, work, args.samples, log, args.reuse, args.profile))
             r = results[-1]
             log(f"  {r['facts']:,} facts: {r['ingest_facts_per_s']:,} facts/s, {r['disk_mb']} MB, "
                 + ", ".join(f"{op} p95 {m['p95_ms']} ms" for op, m in r["reads"].items()))
             args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     plot(results)
-    command = "python -m benchmarks.scale --sizes " + " ".join(str(n) for n in args.sizes)
+    command = "python -m benchmarks.scale " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.update_md:
         update_markdown(markdown(results, command), HERE.parent / "BENCHMARKS.md")
     print(json.dumps([{k: v for k, v in r.items() if k != "curve"} for r in results]))

@@ -94,9 +94,18 @@ class FactPlanner:
         self.plan = Plan()
         self._planned: set[int] = set()  # ids of versions in plan.insert (planned in this write)
         self.state: dict[FactKey, list[Fact]] = {}
+        self._relations: dict[str, tuple[str, bool]] = {}  # relation -> (canonical, single-valued)
         for f in current:
             if f.expired_at is None:
                 self.state.setdefault((f.subject_id, f.relation), []).append(f)
+
+    def _relation(self, relation: str) -> tuple[str, bool]:
+        """Canonical name and single-valuedness, memoised: a batch repeats a few relations many times."""
+        found = self._relations.get(relation)
+        if found is None:
+            canonical = self.registry.canonical(relation)
+            found = self._relations[relation] = (canonical, self.registry.is_single_valued(canonical))
+        return found
 
     def _replace(self, key: FactKey, old: Fact | None, new: Fact | None) -> Fact | None:
         """Swap `old` for `new` in the current state; returns the version actually planned."""
@@ -122,7 +131,7 @@ class FactPlanner:
         return new
 
     def add(self, fi: FactInput, reason: str = "ingest") -> None:
-        relation = self.registry.canonical(fi.relation)
+        relation, single_valued = self._relation(fi.relation)
         key = (fi.subject_id, relation)
         valid = fi.valid
         same = [
@@ -159,7 +168,7 @@ class FactPlanner:
             )
             new = fresh
             self._replace(key, None, fresh)
-        if self.registry.is_single_valued(relation):
+        if single_valued:
             self._resolve_conflicts(key, new, reason)
 
     def correct(self, old: Fact, *, valid: Interval | None, fi: FactInput | None, reason: str) -> Fact:
@@ -172,7 +181,7 @@ class FactPlanner:
             changes.update(object_id=fi.object_id, object_value=fi.object_value)
         new = self._replace(key, old, _successor(old, self.at, reason, **changes))
         assert new is not None
-        if self.registry.is_single_valued(old.relation):
+        if self._relation(old.relation)[1]:
             self._resolve_conflicts(key, new, reason)
         return new
 

@@ -1,0 +1,76 @@
+"""The embedded store's bounded-cost reads: full-text search (frequent terms score but do not select) and
+limited fact reads (two index scans that stop at the limit, same rows and order as the unlimited read)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tkgmem.model import Basis, Batch, Episode, FactInput, FactQuery
+from tkgmem.store.sqlite import SQLiteStore
+from tkgmem.temporal import Interval
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _episodes(tenant: str, texts: list[str], prefix: str) -> list[Episode]:
+    return [Episode(id=f"{prefix}{i}", tenant=tenant, source="chat", text=t, reference_time=T0 + timedelta(minutes=i),
+                    seq=i) for i, t in enumerate(texts)]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStore:
+    s = SQLiteStore(f"sqlite:///{tmp_path / 'm.db'}")
+    s.frequent_docs = 5  # a small threshold, so a few dozen episodes make "moved" frequent
+    return s
+
+
+def _ids(store: SQLiteStore, tenant: str, text: str, k: int = 10) -> list[str]:
+    return [h.episode_id for h in store.search_text(tenant, text, k)]
+
+
+def test_rare_term_selects_and_frequent_terms_rank(store: SQLiteStore) -> None:
+    common = [f"I moved house again in year {i}" for i in range(30)] + [f"chat about cats {i}" for i in range(60)]
+    mine = ["I moved to Zanzibar last spring", "Zanzibar has great food", "we talked about the weather"]
+    store.write(Batch(tenant="a", episodes=_episodes("a", common + mine, "a")))
+    store.write(Batch(tenant="b", episodes=_episodes("b", ["I moved to Zanzibar too"], "b")))
+    found = _ids(store, "a", "moved Zanzibar")
+    # Every episode with the rare word is a candidate, and the frequent one ranks them ("moved" puts a90
+    # first); episodes with only the frequent word come from the tenant's 5 latest ones, never older.
+    assert found[:2] == ["a90", "a91"]
+    assert set(found[2:]) == {f"a{i}" for i in range(25, 30)}
+    assert "b0" not in found
+
+
+def test_all_frequent_terms_return_the_tenants_most_recent_matches(store: SQLiteStore) -> None:
+    store.write(Batch(tenant="a", episodes=_episodes("a", [f"moved again, time {i}" for i in range(20)], "a")))
+    # Another tenant's later episodes must neither leak nor crowd out this tenant's.
+    store.write(Batch(tenant="b", episodes=_episodes("b", [f"moved again, time {i}" for i in range(50)], "b")))
+    found = _ids(store, "a", "moved again", 3)
+    assert len(found) == 3
+    assert set(found) <= {f"a{i}" for i in range(15, 20)}  # among the `frequent_docs` (5) latest of tenant a
+
+
+def test_without_frequent_terms_ranking_is_plain_bm25(tmp_path: Path) -> None:
+    texts = [f"pottery class number {i}" for i in range(8)] + ["pottery pottery with Ana", "Ana likes chess"]
+    small = SQLiteStore(f"sqlite:///{tmp_path / 'small.db'}")  # default threshold: nothing is frequent here
+    small.write(Batch(tenant="a", episodes=_episodes("a", texts, "a")))
+    rows = small.conn.execute(
+        "SELECT e.id FROM episodes_fts JOIN episodes e ON e.rowid = episodes_fts.rowid WHERE episodes_fts MATCH ? "
+        "ORDER BY bm25(episodes_fts) LIMIT 5", ('"pottery" OR "Ana"',)).fetchall()
+    assert _ids(small, "a", "pottery Ana", 5) == [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("window", [None, Interval(start=T0 + timedelta(days=40), end=T0 + timedelta(days=60))])
+def test_limited_fact_reads_are_the_head_of_the_full_read(store: SQLiteStore, window: Interval | None) -> None:
+    facts = [FactInput(subject_id=f"p{i}", relation="likes", object_value=f"v{i}",
+                       valid=Interval(start=None if i % 4 == 0 else T0 + timedelta(days=i))) for i in range(60)]
+    store.write(Batch(tenant="a", facts=facts), recorded_at=T0 + timedelta(days=100))
+    basis = Basis(valid_at=T0 + timedelta(days=50))
+    full = [f.lineage_id for f in store.facts("a", FactQuery(valid_overlaps=window), basis)]
+    assert len(full) > 20 and any(f.valid.start is None for f in store.facts("a", FactQuery(), basis))
+    for limit in (0, 3, 15, 20, len(full) + 5):
+        head = [f.lineage_id for f in store.facts("a", FactQuery(valid_overlaps=window, limit=limit), basis)]
+        assert head == full[:limit]
