@@ -74,3 +74,31 @@ def test_limited_fact_reads_are_the_head_of_the_full_read(store: SQLiteStore, wi
     for limit in (0, 3, 15, 20, len(full) + 5):
         head = [f.lineage_id for f in store.facts("a", FactQuery(valid_overlaps=window, limit=limit), basis)]
         assert head == full[:limit]
+
+
+def _vector(i: int, dim: int = 8) -> list[float]:
+    v = [0.0] * dim
+    v[i % dim] = 1.0
+    return v
+
+
+def _with_vectors(tenant: str, start: int, n: int) -> Batch:
+    eps = _episodes(tenant, [f"turn {start + i}" for i in range(n)], f"{tenant}{start}-")
+    return Batch(tenant=tenant, episodes=eps, embeddings={e.id: _vector(start + i) for i, e in enumerate(eps)})
+
+
+def test_vector_search_sees_later_writes_and_erasures_from_any_process(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    reader, writer = SQLiteStore(url), SQLiteStore(url)  # two connections stand for two processes
+    writer.write(_with_vectors("a", 0, 3))
+    writer.write(_with_vectors("b", 0, 8))
+    assert [h.episode_id for h in reader.search_vector("a", _vector(1), k=1)] == ["a0-1"]
+    writer.write(_with_vectors("a", 3, 5))  # appended: vectors 3..7 are new directions
+    assert [h.episode_id for h in reader.search_vector("a", _vector(6), k=1)] == ["a3-3"]
+    assert len(reader.search_vector("a", _vector(0), k=100)) == 8  # no duplicates, no other tenant
+    writer.erase("a", actor="test", reason="user asked", episode_ids=["a3-3"])
+    found = [h.episode_id for h in reader.search_vector("a", _vector(6), k=100)]
+    assert "a3-3" not in found and len(found) == 7
+    writer.write(_with_vectors("a", 8, 1))  # after an erase, appends are still seen
+    found = [h.episode_id for h in reader.search_vector("a", _vector(0), k=100)]
+    assert len(found) == 8 and "a8-0" in found and "a3-3" not in found

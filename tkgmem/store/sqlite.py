@@ -42,6 +42,7 @@ from tkgmem.model import (
 )
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
+from tkgmem.store.sqlite_vectors import VectorCache
 from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
 from tkgmem.store.views import changes_from, diff_versions, timeline_items
 from tkgmem.temporal import Basis, Interval, ResolvedBasis, utcnow
@@ -124,7 +125,7 @@ class SQLiteStore:
         self._local = threading.local()
         self._shared: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
-        self._vectors: dict[str, tuple[int, list[str], np.ndarray]] = {}
+        self._vectors = VectorCache()
         self._rev = 0
         self._analyzed_rows = 0
         if path != ":memory:":
@@ -453,7 +454,7 @@ class SQLiteStore:
                              (tenant, lid, lid))
             audit_id = self._audit(conn, tenant, actor, "erase", reason,
                                    {"episodes": episodes, "versions": versions, "entity": entity_id is not None})
-        self._vectors.pop(tenant, None)
+        self._vectors.forget(tenant)
         return EraseReport(episodes=episodes, versions=versions, audit_id=audit_id)
 
     def _audit(self, conn: sqlite3.Connection, tenant: str, actor: str, action: str, reason: str,
@@ -662,30 +663,19 @@ class SQLiteStore:
 
     def search_vector(self, tenant: str, vector: Sequence[float], k: int = 10) -> list[SearchHit]:
         ids, matrix = self._matrix(tenant)
-        if not ids:
+        n = matrix.shape[0]  # not len(ids): another thread may have appended to the list since
+        if n == 0:
             return []
         q = np.asarray(vector, dtype=np.float32)
         q = q / (np.linalg.norm(q) or 1.0)
         scores = matrix @ q
-        top = np.argpartition(-scores, min(k, len(ids) - 1))[:k] if len(ids) > k else np.arange(len(ids))
+        top = np.argpartition(-scores, min(k, n - 1))[:k] if n > k else np.arange(n)
         top = top[np.argsort(-scores[top])]
         return [SearchHit(episode_id=ids[i], score=float(scores[i])) for i in top]
 
     def _matrix(self, tenant: str) -> tuple[list[str], np.ndarray]:
-        cached = self._vectors.get(tenant)
-        rev = self._data_rev()
-        if cached is not None and cached[0] == rev:
-            return cached[1], cached[2]
         with self._read() as conn:
-            rows = conn.execute("SELECT episode_id, vector FROM embeddings WHERE tenant = ?", (tenant,)).fetchall()
-        ids = [r[0] for r in rows]
-        if not rows:
-            matrix = np.zeros((0, 0), dtype=np.float32)
-        else:
-            matrix = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-        self._vectors[tenant] = (rev, ids, matrix)
-        return ids, matrix
+            return self._vectors.get(conn, tenant, self._data_rev())
 
     def _data_rev(self) -> int:
         # data_version changes when another connection (or process) commits; _rev counts our own commits.
@@ -793,7 +783,7 @@ class SQLiteStore:
                     conn.executemany("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)", [
                         (tenant, r.job_id, json.dumps(r.state, default=str), to_us(r.updated_at or utcnow()))
                         for r in batch])
-        self._vectors.pop(tenant, None)
+        self._vectors.forget(tenant)
 
     def jobs(self, tenant: str) -> list[dict[str, object]]:
         with self._read() as conn:
