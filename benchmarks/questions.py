@@ -109,15 +109,7 @@ def _reference(gold: list[datetime | None]) -> datetime:
 
 
 def _pred_days(iv: Interval | None) -> tuple[Any, Any]:
-    if iv is None:
-        return None, None
-    s = iv.start.date() if iv.start else None
-    e = None
-    if iv.end is not None:
-        # a day/month end is exclusive (the next granule); an instant end is the moment itself
-        inclusive = iv.end_granularity is Granularity.INSTANT or iv.end == iv.start
-        e = (iv.end if inclusive else iv.end - _EPS).date()
-    return s, e
+    return iv.day_bounds() if iv is not None else (None, None)
 
 
 _EPS = timedelta(microseconds=1)

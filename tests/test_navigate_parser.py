@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -52,14 +52,9 @@ def test_timequestions_signals(question: str, signal: str) -> None:
 
 
 def days(iv: Interval | None) -> tuple[str | None, str | None]:
-    """Day bounds, the end inclusive: a day/month end is the next granule, an instant end is itself."""
-    if iv is None:
-        return None, None
-    end = None
-    if iv.end is not None:
-        last = iv.end if iv.end_granularity is Granularity.INSTANT else iv.end - timedelta(microseconds=1)
-        end = last.date().isoformat()
-    return (iv.start.date().isoformat() if iv.start else None), end
+    """Day bounds, the end inclusive."""
+    start, last = iv.day_bounds() if iv is not None else (None, None)
+    return (start.isoformat() if start else None), (last.isoformat() if last else None)
 
 
 @pytest.mark.parametrize(("question", "start", "end"), [

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from tkgmem.navigate.parser.timerange import question_range
-from tkgmem.temporal import Granularity, Interval, as_utc
+from tkgmem.temporal import Interval, as_utc
 
 NOW = as_utc("2025-07-17T11:43:21")
 
 
 def days(iv: Interval | None) -> tuple[str | None, str | None]:
-    """Day bounds, the end inclusive: a day/month end is the next granule, an instant end is itself."""
-    if iv is None:
-        return None, None
-    end = None
-    if iv.end is not None:
-        last = iv.end if iv.end_granularity is Granularity.INSTANT else iv.end - timedelta(microseconds=1)
-        end = last.date().isoformat()
-    return (iv.start.date().isoformat() if iv.start else None), end
+    """Day bounds, the end inclusive."""
+    start, last = iv.day_bounds() if iv is not None else (None, None)
+    return (start.isoformat() if start else None), (last.isoformat() if last else None)
 
 
 @pytest.mark.parametrize(("question", "start", "end"), [

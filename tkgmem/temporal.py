@@ -184,6 +184,15 @@ class Interval(BaseModel):
         ends_ok = self.end is None or (other.end is not None and other.end <= self.end)
         return starts_ok and ends_ok
 
+    def day_bounds(self) -> tuple[date | None, date | None]:
+        """First and last day the interval touches, both inclusive, as people write ranges ("May 1 to 9"):
+        a day/month end is exclusive (the next granule), an instant end is the moment itself."""
+        last = None
+        if self.end is not None:
+            inclusive = self.end_granularity is Granularity.INSTANT or self.end == self.start
+            last = (self.end if inclusive else self.end - timedelta(microseconds=1)).date()
+        return (self.start.date() if self.start else None), last
+
     def with_end(self, end: datetime | None, g: Granularity | None = None) -> Interval:
         return self.model_copy(update={"end": end, "end_granularity": g or self.end_granularity})
 
