@@ -343,3 +343,14 @@ def test_experience_reuses_a_plan_for_the_same_shape(store: Store, tmp_path: Pat
     assert again.value == "Carol" and "reused" in again.explanation
     reloaded = ExperienceMemory(tmp_path / "exp.json", encoder=HashEncoder())
     assert reloaded.items[0].shape == parse("Who visited Rome in the same month as Bob?", now=NOW).shape()
+
+
+class RefusingEncoder:
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        raise AssertionError("the encoder was loaded for a question no remembered plan shares a shape with")
+
+
+def test_experience_needs_no_encoder_until_a_shape_repeats(store: Store, tmp_path: Path) -> None:
+    mem = ExperienceMemory(tmp_path / "exp.json", encoder=RefusingEncoder())
+    assert q(store, "Who visited Paris in the same month as Carol?", experience=mem).value == "Bob"
+    assert len(mem.items) == 1 and mem.items[0].vector == []

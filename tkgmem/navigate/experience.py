@@ -34,7 +34,7 @@ class Experience(BaseModel):
     template: str = Field(description="the question with entities replaced by <E1>, <E2>, …")
     names: list[str] = Field(description="the literal entity names of the plan, in question order")
     plan: Plan
-    vector: list[float] = Field(default_factory=list)
+    vector: list[float] = Field(default_factory=list, description="embedding of the template; filled on first use")
     uses: int = 0
 
 
@@ -88,8 +88,9 @@ class ExperienceMemory:
                 e.uses += 1
                 self._save()
                 return
-        self.items.append(Experience(shape=pq.shape(), template=template, names=names, plan=plan,
-                                     vector=self._vector(template).tolist()))
+        # The embedding waits until a question of the same shape needs it: loading the encoder only to file
+        # a plan away would cost a one-shot `tkgmem ask` seconds of model start-up.
+        self.items.append(Experience(shape=pq.shape(), template=template, names=names, plan=plan))
         self._save()
 
     def recall(self, pq: ParsedQuestion, *, basis: Basis | None = None) -> Plan | None:
@@ -99,6 +100,11 @@ class ExperienceMemory:
         same = [e for e in self.items if e.shape == shape and len(e.names) == len(names)]
         if not same:
             return None
+        missing = [e for e in same if not e.vector]
+        for e in missing:
+            e.vector = self._vector(e.template).tolist()
+        if missing:
+            self._save()
         q = self._vector(template)
         scored = [(float(np.dot(q, np.asarray(e.vector, dtype=np.float32))), e) for e in same]
         score, best = max(scored, key=lambda x: x[0])
