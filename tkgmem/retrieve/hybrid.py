@@ -95,7 +95,8 @@ class HybridRetriever:
             return []
         w = self.weights
         pool_size = max(w.pool, 4 * k)
-        query = analyse(text, [(m.start, m.end) for m in _time_mentions(text, datetime.now(UTC))])
+        mentions = _time_mentions(text, datetime.now(UTC))
+        query = analyse(text, [(m.start, m.end) for m in mentions])
         people = self._people_asked_about(tenant, query)
         stripped = query.without(people)
         pool = _Pool()
@@ -108,7 +109,8 @@ class HybridRetriever:
             pool.add("dense", ((h.episode_id, h.score) for h in dense), len(dense) >= pool_size)
         self._entity_signal(tenant, query, people, basis, pool)
         episodes = self._episodes(tenant, list(pool.cands), basis)
-        if time_range is None:
+        if time_range is None and mentions:
+            # re-read against the memory's own latest time (where times are is the same for any reference)
             time_range = _question_range(text, [e.reference_time for e in episodes.values()])
         if time_range is not None:
             self._time_signal(tenant, time_range, basis, pool)
