@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -19,6 +19,8 @@ from tkgmem.errors import ConfigError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+    from tkgmem.numpy_encoder import NumpyBertEncoder
 
 _lock = threading.Lock()
 
@@ -56,11 +58,27 @@ def default_encoder_path() -> str:
 
 
 class Encoder:
-    """Sentence embeddings (normalised float32), loaded from a local path with the hub offline."""
+    """Sentence embeddings (normalised float32), loaded from a local path with the hub offline.
+
+    A few texts (a question) are encoded in numpy when the model allows it (`numpy_encoder`): that spares
+    a one-off command the ~8 s import of torch. Batches, and everything once torch is loaded, go through
+    sentence-transformers. Both give the same vectors (to ~1e-7)."""
+
+    small_batch = 8
 
     def __init__(self, name: str = "") -> None:
         self.name = name or default_encoder_path()
         self._model: Any = None
+        self._light: NumpyBertEncoder | Literal[False] | None = None  # False: the model needs sentence-transformers
+
+    def _numpy(self) -> NumpyBertEncoder | None:
+        if self._light is None:
+            from tkgmem.numpy_encoder import NumpyBertEncoder, supports
+
+            with _lock:
+                if self._light is None:
+                    self._light = NumpyBertEncoder(self.name) if supports(self.name) else False
+        return self._light or None
 
     @property
     def model(self) -> Any:
@@ -82,6 +100,9 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
+        light = self._numpy() if self._model is None else None
+        if light is not None:
+            return light.dimension
         model = self.model
         # sentence-transformers renamed the method; keep working with both sides of the rename.
         get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
@@ -90,6 +111,10 @@ class Encoder:
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        if self._model is None and len(texts) <= self.small_batch:
+            light = self._numpy()
+            if light is not None:
+                return light.encode(texts)
         vectors = self.model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
             convert_to_numpy=True,
