@@ -71,6 +71,18 @@ def test_first_person_is_the_speaker_and_time_resolves() -> None:
     assert "support group" in ev.summary
 
 
+@pytest.mark.parametrize(("text", "predicate", "day"), [
+    # the parser hangs "yesterday" on "sends"; it ends the hiking clause
+    ("My sister Carol went hiking in the Alps yesterday, she sends her regards.", "go", 7),
+    # fronted time expressions stay with the clause they open
+    ("I stayed home, and yesterday, my sister went hiking.", "go", 7),
+    ("Yesterday, my sister went hiking and I stayed home.", "go", 7),
+])
+def test_time_goes_to_the_clause_it_ends_or_opens(text: str, predicate: str, day: int) -> None:
+    ev = Run(text).event(predicate).event
+    assert ev.valid.start == datetime(2023, 5, day, tzinfo=UTC)
+
+
 def test_dropped_subject_in_dialogue_is_the_speaker() -> None:
     r = Run("Lost my job as a banker yesterday, so I'm gonna take a shot at starting my own business.",
             speaker="Jon", addressee="Gina")

@@ -98,8 +98,23 @@ def assign_times(doc: Doc, clauses: list[Clause], times: list[TimeMention]) -> d
             tok = None if tok.head is tok else tok.head
             steps += 1
         if tok is not None and tok.i in heads:
-            out.setdefault(tok.i, []).append(tm)
+            owner = _trailing_owner(doc, clauses, heads[tok.i], tm, span.end) or heads[tok.i]
+            out.setdefault(owner.head, []).append(tm)
     return out
+
+
+def _trailing_owner(doc: Doc, clauses: list[Clause], governor: Clause, tm: TimeMention, after: int) -> Clause | None:
+    """The clause a time expression ends, when the parser hung it on the next clause instead.
+
+    In "Carol went hiking in the Alps yesterday, she sends her regards" the parser makes "yesterday" a
+    modifier of "sends". A time expression that opens a clause, is cut from it by a comma, and follows the
+    previous clause with nothing in between ends that previous clause; a fronted one ("Yesterday, she
+    went ...", "..., and yesterday, she went") has a sentence start or a word before it instead."""
+    if tm.start > governor.start or after >= len(doc) or doc[after].text not in (",", ";"):
+        return None
+    ended = [c for c in clauses if c.head != governor.head and c.end <= tm.start
+             and c.sent == governor.sent and not doc.text[c.end:tm.start].strip()]
+    return min(ended, key=lambda c: c.start) if ended else None
 
 
 def _predicate(head: Token) -> str:

@@ -45,8 +45,14 @@ class RecordConverter:
             start, sg = parse_granular(record.valid_from) if record.valid_from else (None, Granularity.INSTANT)
             end, eg = parse_granular(record.valid_to) if record.valid_to else (None, Granularity.INSTANT)
             text = f"{record.subject} {record.relation} {record.object}"
-            if record.valid_from or record.valid_to:
-                text += f" (from {record.valid_from or '?'} to {record.valid_to or 'now'})"
+            # What the record states, no more: an open end is "no end given", not "to now" (a later
+            # record may close it, and this text is shown as evidence long after).
+            if record.valid_from and record.valid_to:
+                text += f" (from {record.valid_from} to {record.valid_to})"
+            elif record.valid_from:
+                text += f" (from {record.valid_from})"
+            elif record.valid_to:
+                text += f" (until {record.valid_to})"
             batch.episodes.append(Episode(
                 id=eid, tenant=self.tenant, kind=EpisodeKind.RECORD, source=record.source or "records",
                 text=text, reference_time=start or utcnow(), seq=line, metadata={"record": content},
