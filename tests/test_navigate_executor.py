@@ -213,6 +213,23 @@ def test_abstains_when_nothing_matches(store: Store) -> None:
     assert b.abstained  # nobody else came in May 2021
 
 
+def test_profile_of_an_entity(store: Store) -> None:
+    now = q(store, "Who is Alice?")
+    assert now.kind == "profile" and now.plan is not None and now.plan.operators == ["profile"]
+    # present tense: the facts true now, and the most recent events first
+    assert now.value.startswith("lives in Berlin; works at Globex; latest events: Alice started a pottery course")
+    assert "Acme" not in now.value and "Paris" not in now.value.split("latest events")[0]
+    assert {e.fact_id for e in now.evidence if e.fact_id} and {e.event_id for e in now.evidence if e.event_id}
+    ever = q(store, "Who was Alice?")
+    assert "works at Acme" in ever.value and "lives in Paris" in ever.value
+    # in the past, at the basis: what held then
+    then = q(store, "Tell me about Alice", basis=Basis(valid_at=t("2016-05-01")))
+    assert then.value.startswith("lives in Paris; works at Acme")
+    assert q(store, "What do you know about Bob?").value.startswith("latest events: Alice and Bob bought a house")
+    assert q(store, "Who is Erin?").abstained  # no retrieval fallback here: nothing known, nothing guessed
+    assert parse("Who is the CEO of Acme?", now=NOW).kind != "profile"  # a relation question, not a name
+
+
 # -- plans given directly: every operator -------------------------------------------------------------
 def visits(subject: Slot, place: str = "Paris", **kw: object) -> Step:
     return Step(id=str(kw.pop("id", "main")), pattern=Pattern(target="event", subject=subject,

@@ -28,8 +28,12 @@ CHATTER = frozenset({
     "be", "think", "know", "guess", "mean", "hope", "sound", "seem", "look", "feel", "thank", "say", "tell",
     "let", "wish", "bet", "want", "need", "can", "agree", "remember", "believe", "care", "wonder", "hear",
     "love", "like", "appreciate", "glad", "keep", "check", "imagine", "do", "talk", "chat", "catch", "matter",
-    "mind", "have", "get", "sure", "miss", "understand", "realize", "admire", "bless",
+    "mind", "have", "get", "sure", "miss", "understand", "realize", "admire", "bless", "note",
 })
+# "We went hiking yesterday", "I started learning guitar last month": the parser often hangs the time on
+# the -ing complement, but the motion / aspect verb happened then too (unlike "want to visit ... next year").
+_SHARES_COMPLEMENT_TIME = frozenset({"go", "come", "start", "begin", "stop", "finish", "quit", "try", "continue",
+                                     "resume"})
 _PLAN_HEADS = frozenset({"plan", "hope", "want", "intend", "aim", "decide", "wait", "look", "think", "consider",
                          "wanna", "gonna", "prepare", "schedule", "expect"})
 _HYPO_AUX = frozenset({"would", "could", "might", "should", "may", "'d"})
@@ -160,6 +164,8 @@ class EventBuilder:
         for clause in clauses:
             head = doc[clause.head]
             own = owned.get(clause.head, [])
+            if not own and head.lemma_.lower() in _SHARES_COMPLEMENT_TIME:
+                own = next((owned[c.i] for c in head.children if c.dep_ == "xcomp" and c.i in owned), [])
             # An unclaimed time in the same sentence belongs to the sentence's main clause.
             if not own:
                 own = [t for t in times if id(t) not in claimed and clause.start <= t.start < clause.end]

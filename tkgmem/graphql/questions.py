@@ -86,7 +86,7 @@ class AnswerType:
     model: strawberry.Private[Answer]
     rb: strawberry.Private[ResolvedBasis]
 
-    @strawberry.field(description="entity, event, time, count, duration, yes_no, evidence or abstain")
+    @strawberry.field(description="entity, event, time, count, duration, yes_no, profile, evidence or abstain")
     def kind(self) -> str:
         return self.model.kind
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from tkgmem.navigate.plan import Plan
 from tkgmem.temporal import Interval, ResolvedBasis
 
-AnswerType = Literal["entity", "event", "time", "count", "duration", "yes_no", "evidence", "abstain"]
+AnswerType = Literal["entity", "event", "time", "count", "duration", "yes_no", "profile", "evidence", "abstain"]
 
 
 class EvidenceItem(BaseModel):

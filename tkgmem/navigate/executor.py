@@ -53,9 +53,13 @@ class Executor:
         self.now = now
         self.relations = relations
         self._names: dict[str, list[str]] = {}
+        self._labels: dict[str, str] = {}
         self._all_entities: list[Entity] | None = None
 
+    profile_events = 3  # events a profile answer lists (the most recent)
+
     # -- entry point ------------------------------------------------------------------------------
+
     def run(self, plan: Plan) -> Answer:
         basis = plan.basis.resolved(self.now)
         read_basis = Basis(valid_at=basis.valid_at, as_of=basis.as_of)
@@ -72,7 +76,7 @@ class Executor:
             for r in res.rows:
                 for var, eid in r.binds.items():
                     entity_vars.setdefault(var, set()).add(eid)
-            if not res.rows and step.select.op != "count" and plan.answer.kind != "yes_no":
+            if not res.rows and step.select.op != "count" and plan.answer.kind not in ("yes_no", "profile"):
                 return Answer.abstain(
                     f"not in memory: step {step.id!r} ({step.description or _describe(step)}) matched nothing"
                     + (f"; {res.note}" if res.note else ""),
@@ -224,8 +228,10 @@ class Executor:
         return out
 
     def _name(self, entity_id: str) -> str:
-        e = self.store.entity(self.tenant, entity_id)
-        return e.name if e is not None else entity_id
+        if entity_id not in self._labels:
+            e = self.store.entity(self.tenant, entity_id)
+            self._labels[entity_id] = e.name if e is not None else entity_id
+        return self._labels[entity_id]
 
     # -- matching ---------------------------------------------------------------------------------
     def _entity_rows(self, step: Step, entity_vars: dict[str, set[str]]) -> list[Row]:
@@ -396,6 +402,8 @@ class Executor:
                           evidence=evidence, plan=plan, basis=basis,
                           explanation="a match satisfies every constraint" if yes else
                           "matches exist but none satisfies the time constraints")
+        if spec.kind == "profile":
+            return self._profile(plan, results, evidence, basis)
         top = rows[0]
         if spec.kind == "time":
             dated = [r for r in rows if r.time.start is not None or r.time.end is not None]
@@ -411,7 +419,7 @@ class Executor:
             if spec.granularity is not None and t.start is not None:
                 t = op.coarsen(t, spec.granularity) if spec.granularity.rank > t.start_granularity.rank else t
             return Answer(kind="time", value=format_time(t), time=t, confidence=conf, evidence=evidence,
-                          plan=plan, basis=basis, explanation=_summary(top.item))
+                          plan=plan, basis=basis, explanation=self._readable(top.item))
         if spec.kind == "event":
             best = [r for r in rows if r.score >= top.score][:5]
             best.sort(key=lambda r: op.lo(r.time))
@@ -436,6 +444,37 @@ class Executor:
         return Answer(kind="entity", value=", ".join(names), time=top.time, confidence=conf, evidence=evidence,
                       plan=plan, basis=basis, explanation=f"{len(names)} entit{'y' if len(names) == 1 else 'ies'}")
 
+    def _profile(self, plan: Plan, results: dict[str, StepResult], evidence: list[EvidenceItem],
+                 basis: ResolvedBasis) -> Answer:
+        """What memory holds about one entity: its facts, then the latest events it took part in."""
+        facts = [r.item for res in results.values() for r in res.rows if isinstance(r.item, Fact)]
+        events = [r for res in results.values() for r in res.rows if isinstance(r.item, Event)]
+        if not facts and not events:
+            return Answer.abstain("not in memory: no fact or event about this entity", plan=plan, basis=basis,
+                                  evidence=evidence)
+        parts = [f"{f.relation.replace('_', ' ')} "
+                 f"{f.object_value if f.object_value is not None else self._name(f.object_id or '')}"
+                 for f in sorted(facts, key=lambda f: (f.relation, op.lo(f.valid)))]
+        latest = sorted(events, key=lambda r: op.lo(r.time), reverse=True)[:self.profile_events]
+        lines = [f"{_summary(r.item)} ({format_time(r.time)})" for r in latest]
+        value = "; ".join(_distinct(parts))
+        if lines:
+            value += ("; " if value else "") + "latest events: " + "; ".join(_distinct(lines))
+        # evidence for what the answer lists: every fact, and only the events shown
+        listed = {id(r) for r in latest}
+        shown = {k: StepResult(res.step, [r for r in res.rows if isinstance(r.item, Fact) or id(r) in listed])
+                 for k, res in results.items()}
+        return Answer(kind="profile", value=value, confidence=1.0, evidence=self._evidence(shown, plan), plan=plan,
+                      basis=basis,
+                      explanation=f"{len(facts)} fact(s), {len(events)} event(s)")
+
+    def _readable(self, item: Item) -> str:
+        """An item as a person reads it: facts with entity names, not ids."""
+        if isinstance(item, Fact):
+            obj = item.object_value if item.object_value is not None else self._name(item.object_id or "")
+            return f"{self._name(item.subject_id)} {item.relation} {obj}"
+        return _summary(item)
+
     def _evidence(self, results: dict[str, StepResult], plan: Plan, per_step: int = 5) -> list[EvidenceItem]:
         items: list[EvidenceItem] = []
         episode_ids: list[str] = []
@@ -449,7 +488,7 @@ class Executor:
                 base = {"step": step.id, "score": r.score, "valid": r.time, "entity_ids": ents,
                         "fact_id": r.item.version_id if isinstance(r.item, Fact) else None,
                         "event_id": r.item.version_id if isinstance(r.item, Event) else None,
-                        "note": _summary(r.item)}
+                        "note": self._readable(r.item)}
                 if not spans:
                     items.append(EvidenceItem(**base))
                 for sp in spans[:2]:

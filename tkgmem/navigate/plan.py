@@ -22,7 +22,7 @@ TimeOp = Literal[
     "before", "after", "during", "in", "overlaps", "between", "same_day", "same_week", "same_month",
     "same_year", "starts_in", "ends_in",
 ]
-AnswerKind = Literal["entity", "event", "time", "count", "duration", "yes_no"]
+AnswerKind = Literal["entity", "event", "time", "count", "duration", "yes_no", "profile"]
 
 
 class Slot(BaseModel):

@@ -50,6 +50,12 @@ _HOW_LONG_GAP = re.compile(r"^\s*how\s+(?:long|much\s+time|many\s+(?:days|weeks|
                            r"(?P<anchor>.+?)\s+(?P<rest>(?:did|does|do|was|were|had|has|have)\b.+)$", re.I)
 
 
+# "Who is Bob?", "Tell me about Alice Smith": what the memory holds about one named entity. The name must
+# look like one (capitalised words), so "who is the CEO of Acme" stays a relation question.
+_PROFILE = re.compile(r"^\s*(?i:who\s+(?:is|was|'s)|tell\s+me\s+about|what\s+do\s+(?:you|we|I)\s+know\s+"
+                      r"about|what\s+is\s+known\s+about)\s+(?P<name>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3})\s*$")
+
+
 @dataclass
 class ParsedQuestion:
     """Everything the rules read from a question; plans are built from this."""
@@ -113,6 +119,12 @@ def parse(question: str, *, now: datetime) -> ParsedQuestion:
     time_spans = [(m.start, m.end) for m in tr.mentions]
     pq = ParsedQuestion(text=q, signals=s, kind=kind, granularity=gran, main=Clause(text=q), time_range=tr,
                         selector=_selector(q, s), entities=[m.text for m in entity_mentions(q)])
+    profile = _PROFILE.match(q)
+    if profile:
+        pq.kind = "profile"
+        pq.entities = [profile.group("name")]
+        pq.main = Clause(text=q, subject=profile.group("name"))
+        return pq
     gap = _HOW_LONG_GAP.match(q)
     if gap:
         pq.connective = "gap_" + gap.group(1).lower()
@@ -293,6 +305,8 @@ def _time_constraints(pq: ParsedQuestion) -> list[TimeConstraint]:
 def build_plans(pq: ParsedQuestion, *, basis: Basis | None = None,
                 registry: RelationRegistry = DEFAULT_RELATIONS) -> list[Plan]:
     """Candidate plans in preference order (fact reading first when the verb names a relation)."""
+    if pq.kind == "profile":
+        return [_profile_plan(pq, basis or Basis())]
     targets = ["event"]
     if relation_for(pq.main.verb, pq.main.text, registry):
         targets = ["fact", "event"]
@@ -302,6 +316,19 @@ def build_plans(pq: ParsedQuestion, *, basis: Basis | None = None,
         if plan is not None:
             plans.append(plan)
     return plans
+
+
+def _profile_plan(pq: ParsedQuestion, basis: Basis) -> Plan:
+    """The entity's facts (those true at the basis for "who is", all of them for "who was") and the events
+    it took part in; neither depends on the other, and either alone answers."""
+    name = pq.entities[0]
+    present = not re.match(r"^\s*who\s+was\b", pq.text, re.I)
+    steps = [Step(id="facts", pattern=Pattern(target="fact", subject=Slot(name=name)), at_basis=present,
+                  description=f"facts about {name}"),
+             Step(id="events", pattern=Pattern(target="event", subject=Slot(name=name)),
+                  description=f"events {name} took part in")]
+    return Plan(steps=steps, answer=AnswerSpec(step="facts", kind="profile"), basis=basis, question=pq.text,
+                operators=["profile"])
 
 
 def _answer_kind(pq: ParsedQuestion) -> str:
