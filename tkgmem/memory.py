@@ -125,6 +125,9 @@ class Memory:
     def facts(self, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
         return self.store.facts(self.tenant, query, basis)
 
+    def count_facts(self, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> int:
+        return self.store.count_facts(self.tenant, query, basis)
+
     def events(self, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
         return self.store.events(self.tenant, query, basis)
 

@@ -48,7 +48,9 @@ class Connection(Generic[T]):
     basis: BasisType = strawberry.field(description="the basis every item of this page was read at")
     truncated: bool = strawberry.field(
         default=False, description="true when more items matched than the server reads for one connection "
-        "(its maxScan limit): totalCount and the pages then cover only the first maxScan; narrow the filter")
+        "(its maxScan limit): the pages then cover only the first maxScan, and so does totalCount unless the "
+        "store counted the matches itself (facts filtered by subject, object, relation and valid only); "
+        "narrow the filter")
 
     @strawberry.field(description="the page's nodes without their cursors")
     def nodes(self) -> list[T]:
@@ -126,7 +128,10 @@ def prefix_limit(args: PageArgs, limits: Limits) -> int | None:
 
 
 def paginate(items: Sequence[M], args: PageArgs, rb: ResolvedBasis, limits: Limits,
-             to_node: Callable[[M], T], window: Interval | None = None, truncated: bool = False) -> Connection[T]:
+             to_node: Callable[[M], T], window: Interval | None = None, truncated: bool = False,
+             total: int | None = None) -> Connection[T]:
+    """One page of `items`. `total` is the count of all matches when the store counted them and `items`
+    holds only the rows up to one past the page (see `prefix_limit`)."""
     if args.first is not None and args.last is not None:
         raise InputError("give either `first` or `last`, not both")
     start, end = 0, len(items)
@@ -148,5 +153,6 @@ def paginate(items: Sequence[M], args: PageArgs, rb: ResolvedBasis, limits: Limi
     info = PageInfo(has_next_page=hi < len(items), has_previous_page=lo > 0,
                     start_cursor=edges[0].cursor if edges else None,
                     end_cursor=edges[-1].cursor if edges else None)
-    return Connection(total_count=len(items), page_info=info, edges=edges, basis=BasisType.of(rb, window),
+    return Connection(total_count=len(items) if total is None else total, page_info=info, edges=edges,
+                      basis=BasisType.of(rb, window),
                       truncated=truncated)

@@ -101,12 +101,17 @@ class Query(QuestionQuery):
         args = PageArgs(first, after, last, before)
         rb = page_basis(args, basis, c.now)
         query, window = fact_query(where)
-        limit = prefix_limit(args, c.limits) if fact_exact(where) and not wants_total(info) else None
+        exact = fact_exact(where)
+        limit = prefix_limit(args, c.limits) if exact else None
+        # The store counts what it filters itself, so a forward page reads only up to its end.
+        total = await c.call(c.memory.count_facts, query, as_basis(rb)) if (
+            exact and limit is not None and wants_total(info)) else None
         query = query.model_copy(update={"limit": limit or c.limits.max_scan})
         found = await c.call(c.memory.facts, query, as_basis(rb))
         rows = [f for f in found if match_fact(where, f)]  # store order: valid start, then recording
         return paginate(rows, args, rb, c.limits, lambda f: FactNode(model=f, rb=rb), window,
-                        truncated=limit is None and len(found) >= c.limits.max_scan)
+                        truncated=(limit is None and len(found) >= c.limits.max_scan)
+                        or (total is not None and total > c.limits.max_scan), total=total)
 
     @strawberry.field(description="Events believed at asOf, over all valid time unless a `valid` filter narrows "
                       f"it. {_PAGING}")

@@ -175,20 +175,28 @@ class Neo4jStore:
                                              limit=limit)
         return [e for e in found if type is None or e.type == type]
 
-    def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
+    def _fact_params(self, query: FactQuery, basis: Basis) -> dict[str, Any]:
+        """The filter and basis parameters every fact query takes (reading and counting alike)."""
         rb = basis.resolved()
         window = query.valid_overlaps
-        name = FACT_QUERIES["subject" if query.subject_id else "entity" if query.entity_id else "scan"]
         canonical = self.relations.canonical
-        return self._versions(
-            tenant, name, subject_id=query.subject_id, object_id=query.object_id, entity_id=query.entity_id,
+        return dict(
+            subject_id=query.subject_id, object_id=query.object_id, entity_id=query.entity_id,
             relation=query.relation and canonical(query.relation),
             relations=[canonical(r) for r in query.relations] if query.relations else None,
             as_of=to_db_time(rb.as_of), valid_at=to_db_time(rb.valid_at), use_window=window is not None,
             window_start=to_db_time(window.start) if window else None,
             window_end=to_db_time(window.end) if window else None, all_versions=query.all_versions,
-            limit=query.limit if query.limit is not None else _BIG,
         )
+
+    def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
+        name = FACT_QUERIES["subject" if query.subject_id else "entity" if query.entity_id else "scan"]
+        return self._versions(tenant, name, **self._fact_params(query, basis),
+                              limit=query.limit if query.limit is not None else _BIG)
+
+    def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> int:
+        params = self._fact_params(query, basis)
+        return int(self._read(lambda tx: run(tx, "facts_count", tenant=tenant, **params))[0]["facts"])
 
     def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
         rb = basis.resolved()

@@ -515,31 +515,41 @@ class SQLiteStore:
             found: list[Entity] = self._select(conn, where, params, "ORDER BY name", limit)
         return [e for e in found if type is None or e.type == type]
 
+    def _fact_where(self, tenant: str, query: FactQuery, rb: ResolvedBasis,
+                    start_known: bool | None = None) -> tuple[str, list[Any]]:
+        """The WHERE clause of a fact query (shared by reading and counting, so both see the same facts)."""
+        params: list[Any] = [tenant]
+        where = ["tenant = ? AND kind = 'fact'"]
+        for column, value in (("subject_id", query.subject_id), ("object_id", query.object_id),
+                              ("relation", query.relation and self.relations.canonical(query.relation))):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if query.entity_id is not None:
+            # Two indexed lookups instead of an OR that the planner may answer with a scan.
+            where.append("rowid IN (SELECT rowid FROM versions WHERE tenant = ? AND subject_id = ? "
+                         "UNION ALL SELECT rowid FROM versions WHERE tenant = ? AND object_id = ?)")
+            params += [tenant, query.entity_id, tenant, query.entity_id]
+        if query.relations:
+            where.append(f"relation IN ({','.join('?' * len(query.relations))})")
+            params += [self.relations.canonical(r) for r in query.relations]
+        if not query.all_versions:
+            where.append(_tx_clause(rb.as_of, params))
+            where.append(_valid_clause(rb, query.valid_overlaps, params, start_known))
+        elif start_known is not None:
+            where.append("valid_from IS NOT NULL" if start_known else "valid_from IS NULL")
+        return " AND ".join(where), params
+
+    def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> int:
+        where, params = self._fact_where(tenant, query, basis.resolved())
+        with self._read() as conn:
+            return int(conn.execute(f"SELECT count(*) FROM versions WHERE {where}", params).fetchone()[0])
+
     def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
         rb = basis.resolved()
 
         def where_for(start_known: bool | None) -> tuple[str, list[Any]]:
-            params: list[Any] = [tenant]
-            where = ["tenant = ? AND kind = 'fact'"]
-            for column, value in (("subject_id", query.subject_id), ("object_id", query.object_id),
-                                  ("relation", query.relation and self.relations.canonical(query.relation))):
-                if value is not None:
-                    where.append(f"{column} = ?")
-                    params.append(value)
-            if query.entity_id is not None:
-                # Two indexed lookups instead of an OR that the planner may answer with a scan.
-                where.append("rowid IN (SELECT rowid FROM versions WHERE tenant = ? AND subject_id = ? "
-                             "UNION ALL SELECT rowid FROM versions WHERE tenant = ? AND object_id = ?)")
-                params += [tenant, query.entity_id, tenant, query.entity_id]
-            if query.relations:
-                where.append(f"relation IN ({','.join('?' * len(query.relations))})")
-                params += [self.relations.canonical(r) for r in query.relations]
-            if not query.all_versions:
-                where.append(_tx_clause(rb.as_of, params))
-                where.append(_valid_clause(rb, query.valid_overlaps, params, start_known))
-            elif start_known is not None:
-                where.append("valid_from IS NOT NULL" if start_known else "valid_from IS NULL")
-            return " AND ".join(where), params
+            return self._fact_where(tenant, query, rb, start_known)
 
         with self._read() as conn:
             if query.limit is None:
