@@ -37,6 +37,8 @@ def utcnow() -> datetime:
 
 def as_utc(value: datetime | date | str) -> datetime:
     """Coerce a datetime, date or ISO-8601 string to an aware UTC datetime."""
+    if type(value) is datetime and value.tzinfo is UTC:  # the common case, on every decoded version
+        return value
     if isinstance(value, str):
         text = value.strip()
         if not text:
