@@ -74,6 +74,8 @@ class FakeDriver:
             self.version = params["version"]
         if name == "episodes_count":
             return [{"episodes": 0}]
+        if name == "facts_count":
+            return [{"facts": 7}]
         return []
 
     def verify_connectivity(self) -> None:
@@ -136,6 +138,7 @@ def test_reads_are_routed_to_readers_with_the_declared_parameters(fake: FakeDriv
     store.facts("t", FactQuery(subject_id="en_a", relation="lives_in"), basis)
     store.facts("t", FactQuery(entity_id="en_a", valid_overlaps=Interval.since("2020-01-01")))
     store.facts("t")
+    assert store.count_facts("t", FactQuery(relations=["likes"], limit=3), basis) == 7
     store.events("t", EventQuery(participant_id="en_a"))
     store.entity("t", "en_a", basis)
     store.find_entities("t", "ALLY")
@@ -157,6 +160,7 @@ def test_reads_are_routed_to_readers_with_the_declared_parameters(fake: FakeDriv
     assert calls["facts_by_subject"]["valid_at"] == as_utc("2021-08-01")
     assert calls["facts_by_entity"]["use_window"] is True
     assert calls["facts_scan"]["use_window"] is False
+    assert calls["facts_count"]["relations"] == ["likes"] and "limit" not in calls["facts_count"]
     assert calls["entities_find"]["name"] == "ally"
     assert calls["search_text"]["query"] == '"puppy"'
     assert len(calls["search_vector"]["vector"]) == 384 and calls["search_vector"]["candidates"] >= 12
