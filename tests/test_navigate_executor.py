@@ -228,6 +228,8 @@ def test_profile_of_an_entity(store: Store) -> None:
     assert q(store, "What do you know about Bob?").value.startswith("latest events: Alice and Bob bought a house")
     assert q(store, "Who is Erin?").abstained  # no retrieval fallback here: nothing known, nothing guessed
     assert parse("Who is the CEO of Acme?", now=NOW).kind != "profile"  # a relation question, not a name
+    assert [parse(x, now=NOW).entities for x in ("who's Bob", "Tell me about Alice Smith.")] == [
+        ["Bob"], ["Alice Smith"]]
 
 
 # -- plans given directly: every operator -------------------------------------------------------------

@@ -46,6 +46,8 @@ class StepResult:
 class Executor:
     """Executes plans for one tenant at one basis; caches entity look-ups for the run."""
 
+    profile_events = 3  # events a profile answer lists (the most recent)
+
     def __init__(self, store: Store, tenant: str, *, now: datetime | None = None,
                  relations: RelationRegistry = DEFAULT_RELATIONS) -> None:
         self.store = store
@@ -56,10 +58,7 @@ class Executor:
         self._labels: dict[str, str] = {}
         self._all_entities: list[Entity] | None = None
 
-    profile_events = 3  # events a profile answer lists (the most recent)
-
     # -- entry point ------------------------------------------------------------------------------
-
     def run(self, plan: Plan) -> Answer:
         basis = plan.basis.resolved(self.now)
         read_basis = Basis(valid_at=basis.valid_at, as_of=basis.as_of)
@@ -465,8 +464,7 @@ class Executor:
         shown = {k: StepResult(res.step, [r for r in res.rows if isinstance(r.item, Fact) or id(r) in listed])
                  for k, res in results.items()}
         return Answer(kind="profile", value=value, confidence=1.0, evidence=self._evidence(shown, plan), plan=plan,
-                      basis=basis,
-                      explanation=f"{len(facts)} fact(s), {len(events)} event(s)")
+                      basis=basis, explanation=f"{len(facts)} fact(s), {len(events)} event(s)")
 
     def _readable(self, item: Item) -> str:
         """An item as a person reads it: facts with entity names, not ids."""

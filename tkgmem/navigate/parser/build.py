@@ -52,7 +52,7 @@ _HOW_LONG_GAP = re.compile(r"^\s*how\s+(?:long|much\s+time|many\s+(?:days|weeks|
 
 # "Who is Bob?", "Tell me about Alice Smith": what the memory holds about one named entity. The name must
 # look like one (capitalised words), so "who is the CEO of Acme" stays a relation question.
-_PROFILE = re.compile(r"^\s*(?i:who\s+(?:is|was|'s)|tell\s+me\s+about|what\s+do\s+(?:you|we|I)\s+know\s+"
+_PROFILE = re.compile(r"^\s*(?i:who(?:\s+is|\s+was|'s)|tell\s+me\s+about|what\s+do\s+(?:you|we|I)\s+know\s+"
                       r"about|what\s+is\s+known\s+about)\s+(?P<name>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3})\s*$")
 
 
@@ -121,9 +121,10 @@ def parse(question: str, *, now: datetime) -> ParsedQuestion:
                         selector=_selector(q, s), entities=[m.text for m in entity_mentions(q)])
     profile = _PROFILE.match(q)
     if profile:
+        name = profile.group("name").rstrip(".!")  # "Tell me about Alice Smith."
         pq.kind = "profile"
-        pq.entities = [profile.group("name")]
-        pq.main = Clause(text=q, subject=profile.group("name"))
+        pq.entities = [name]
+        pq.main = Clause(text=q, subject=name)
         return pq
     gap = _HOW_LONG_GAP.match(q)
     if gap:
