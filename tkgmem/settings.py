@@ -22,6 +22,10 @@ class Settings(BaseModel):
     )
     embeddings: bool = Field(True, description="compute sentence embeddings at ingest (dense retrieval)")
     batch_size: int = Field(256, ge=1, le=100_000)
+    ann_min_rows: int = Field(
+        100_000, ge=1, description="embedded store: a tenant with at least this many vectors is searched through "
+        "an approximate (IVF) index, below it exactly"
+    )
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str | None = None

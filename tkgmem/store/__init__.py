@@ -16,7 +16,7 @@ def open_store(url: str, settings: Settings | None = None, relations: RelationRe
     if url.startswith("sqlite:"):
         from tkgmem.store.sqlite import SQLiteStore
 
-        return SQLiteStore(url, relations=relations)
+        return SQLiteStore(url, relations=relations, ann_min_rows=settings.ann_min_rows)
     if url.split("://", 1)[0] in {"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"}:
         from tkgmem.store.neo4j import Neo4jStore  # type: ignore[import-not-found,unused-ignore]
 

@@ -4,6 +4,11 @@ Episodes are append-only (only an audited erase deletes them), so after a write 
 rows of episodes added since it was read: those have larger rowids. Reloading the whole table after every
 write would cost seconds per search on a large memory that is ingesting. An erase (in any process) is
 recorded in the audit table, and a change in a tenant's audit count forces a full reload.
+
+Above a size threshold a tenant's vectors also get an approximate index (`vector_index.IVFIndex`), kept with
+the matrix it indexes: rows appended since its build are scored exactly as its tail, it is rebuilt when the tail
+grows past a fraction of it, and a full reload (an erase) drops it with the matrix, so an erased episode is never
+returned.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from tkgmem.store.vector_index import IVFIndex
 
 # `+e.tenant`: walk episodes from the rowid on (only the new ones), not the tenant's whole index.
 _NEW_ROWS = ("SELECT e.rowid, e.id, m.vector FROM episodes e JOIN embeddings m "
@@ -27,6 +34,8 @@ class TenantVectors:
     last_rowid: int = 0
     ids: list[str] = field(default_factory=list)
     buffer: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    index: IVFIndex | None = None
+    index_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def matrix(self) -> np.ndarray:
@@ -47,6 +56,16 @@ class TenantVectors:
         self.ids.extend(r[1] for r in rows)
         self.last_rowid = rows[-1][0]
 
+    def ann(self, matrix: np.ndarray) -> IVFIndex:
+        """The index over `matrix` (this object's rows so far), built or rebuilt when missing or stale.
+
+        One build at a time per tenant: concurrent readers wait for it and then share it (it is immutable)."""
+        with self.index_lock:
+            index = self.index
+            if index is None or index.needs_rebuild(matrix.shape[0]):
+                index = self.index = IVFIndex.build(matrix)
+            return index
+
 
 class VectorCache:
     """Per-tenant matrices, refreshed when the store's data revision moves. A caller indexes `ids` only below
@@ -58,18 +77,27 @@ class VectorCache:
 
     def get(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[list[str], np.ndarray]:
         with self._lock:
-            return self._get(conn, tenant, revision)
+            vectors = self._get(conn, tenant, revision)
+            return vectors.ids, vectors.matrix
 
-    def _get(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[list[str], np.ndarray]:
+    def snapshot(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[TenantVectors, list[str],
+                                                                                       np.ndarray]:
+        """As `get`, plus the tenant's `TenantVectors`, whose `ann(matrix)` gives the approximate index over
+        that matrix. Call it outside any read transaction: a build takes seconds on a large tenant."""
+        with self._lock:
+            vectors = self._get(conn, tenant, revision)
+            return vectors, vectors.ids, vectors.matrix
+
+    def _get(self, conn: sqlite3.Connection, tenant: str, revision: int) -> TenantVectors:
         cached = self._tenants.get(tenant)
         if cached is not None and cached[0] == revision:
-            return cached[1].ids, cached[1].matrix
+            return cached[1]
         audit_count = conn.execute("SELECT count(*) FROM audit WHERE tenant = ?", (tenant,)).fetchone()[0]
         vectors = cached[1] if cached is not None and cached[1].audit_count == audit_count else TenantVectors()
         vectors.audit_count = audit_count
         vectors.append(conn.execute(_NEW_ROWS, (vectors.last_rowid, tenant)).fetchall())
         self._tenants[tenant] = (revision, vectors)
-        return vectors.ids, vectors.matrix
+        return vectors
 
     def forget(self, tenant: str) -> None:
         with self._lock:
