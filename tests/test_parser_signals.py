@@ -16,6 +16,10 @@ from tkgmem.navigate.parser.signals import timequestions_signals
     # ... but alone it is the question's own constraint
     ("which food festivals began in 1938", "START"),
     ("what is the country of kinshasa since 1960-6-30", "START"),
+    # "from" starts a period only when a time follows it
+    ("who was the canadian prime minister from 1993", "START"),
+    ("what college did martin luther king graduate from in 1948", "OVERLAP"),
+    ("who did brazil declare independence from in 1822", "OVERLAP"),
     # "when" asking for a time is not "during"
     ("what award did charlie parker win and when did he acquire it", "No signal"),
     ("henry i of france and anne of kiev got married when and where", "No signal"),

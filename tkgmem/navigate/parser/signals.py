@@ -95,9 +95,11 @@ _ORDINAL_NAME = re.compile(  # "the 14th amendment", "the second world war", "th
     re.I,
 )
 _REPLACED_BY = re.compile(r"\breplaced\s+by\b|\bbeing\s+replaced\b|\bsucceeded\s+by\b", re.I)
+# "from" starts something only when a time follows ("from 1993"), not "graduated from Yale in 1948"
 _START_CUE = re.compile(r"\b(?:marr(?:y|ied|iage)|wed|spouse|wife|husband|partner|twin(?:ned|s)?|join(?:ed|s)?|"
-                        r"beg[ia]n|start(?:ed|ing|s)?|since|from|found(?:ed)?|establish(?:ed)?|becam?e|elected|"
-                        r"appointed|hired|sign(?:ed)?\s+(?:with|for)|beginning)\b", re.I)
+                        rf"beg[ia]n|start(?:ed|ing|s)?|since|from\s+(?=(?:the\s+)?(?:\d|{_MONTHS}))|found(?:ed)?|"
+                        r"establish(?:ed)?|becam?e|elected|appointed|hired|sign(?:ed)?\s+(?:with|for)|beginning)\b",
+                        re.I)
 _FINISH_CUE = re.compile(r"\b(?:divorc(?:e|ed|es)|left|leave|ended|end|until|till|died|death|quit|resign(?:ed)?|"
                          r"retire(?:d)?|stop(?:ped)?|dissolv(?:e|ed)|abolish(?:ed)?|no\s+longer|up\s+to|recently)\b",
                          re.I)
