@@ -294,6 +294,9 @@ def test_search_text_and_vector(store: Store, tenant: str) -> None:
     assert [h.episode_id for h in store.search_text(tenant, "puppy?")] == [e1.id]
     assert [h.episode_id for h in store.search_vector(tenant, [0.1, 0.9, 0.0], k=1)] == [e2.id]
     assert store.search_text(tenant, "  ") == []
+    store.warm(tenant)  # loads what a first search loads; answers stay the same
+    store.warm(tenant + "_empty")  # a tenant with nothing stored warms to nothing
+    assert [h.episode_id for h in store.search_vector(tenant, [0.9, 0.1, 0.0], k=2)] == [e1.id, e2.id]
 
 
 def test_tenants_are_isolated(store: Store, tenant: str, alice_story) -> None:

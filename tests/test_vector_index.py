@@ -138,3 +138,14 @@ def test_erased_episodes_are_never_returned(loaded: tuple[SQLiteStore, np.ndarra
     after = _ids(store, data[5], 20)
     assert not set(before[:3]) & set(after) and len(after) == 20
     assert store._vectors._tenants["t"][1].index is not None  # rebuilt over what is left
+
+
+def test_warm_builds_the_index_before_any_search(tmp_path: Path) -> None:
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'v.db'}", ann_min_rows=2_000)
+    data = clustered(3_000, seed=13)
+    store.write(_batch("t", data, 0))
+    store.warm("t")
+    index = store._vectors._tenants["t"][1].index
+    assert index is not None and index.n_base == 3_000
+    assert _ids(store, data[3], 1) == ["e3"]
+    assert store._vectors._tenants["t"][1].index is index  # the search used it, no second build

@@ -6,6 +6,10 @@ no data. The key's tenant picks the memory view (`Memory.for_tenant`) every reso
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,6 +27,7 @@ from tkgmem.graphql.limits import Limits
 from tkgmem.graphql.loaders import Loaders
 from tkgmem.graphql.schema import build_schema
 from tkgmem.memory import Memory
+from tkgmem.store import Store
 from tkgmem.temporal import utcnow
 
 
@@ -131,10 +136,33 @@ async def _home(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
 
 
+log = logging.getLogger(__name__)
+
+
+def warm_tenants(store: Store) -> None:
+    """What every tenant's first search would load, loaded now (see `Store.warm`); a failure is logged,
+    not raised: the first search then loads it itself."""
+    try:
+        for tenant in store.tenants():
+            store.warm(tenant)
+    except Exception as exc:  # best effort on a side thread: requests report their own errors
+        log.warning("warming the store's search indexes failed (%s); the first search of a tenant will load "
+                    "them instead", type(exc).__name__)
+
+
 def create_app(memory: Memory, keys: KeyStore, limits: Limits | None = None) -> Starlette:
-    """The app for one store; tenants come from the keys."""
+    """The app for one store; tenants come from the keys. Serving starts at once; the tenants' search
+    indexes are loaded meanwhile on a background thread (`warm_tenants`)."""
     endpoint = GraphQLEndpoint(memory, keys, limits or Limits())
-    return Starlette(routes=[
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.warming = threading.Thread(target=warm_tenants, args=(memory.store,), name="tkgmem-warm",
+                                             daemon=True)
+        app.state.warming.start()
+        yield
+
+    return Starlette(lifespan=lifespan, routes=[
         Route("/healthz", _healthz, methods=["GET"]),
         Route("/graphql", endpoint, methods=["GET", "POST"]),
         Route("/", _home, methods=["GET"]),

@@ -258,6 +258,9 @@ class Neo4jStore:
             candidates *= 4
         return [SearchHit(episode_id=r["id"], score=cosine_from_score(r["score"])) for r in mine[:k]]
 
+    def warm(self, tenant: str) -> None:
+        return None  # the database's own indexes serve the first search
+
     def stats(self, tenant: str) -> Stats:
         def work(tx: ManagedTransaction) -> tuple[int, list[dict[str, Any]]]:
             episodes = run(tx, "episodes_count", tenant=tenant)[0]["episodes"]

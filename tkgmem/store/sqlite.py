@@ -700,6 +700,14 @@ class SQLiteStore:
         top = top[np.argsort(-scores[top])]
         return [SearchHit(episode_id=ids[i], score=float(scores[i])) for i in top]
 
+    def warm(self, tenant: str) -> None:
+        if self.path == ":memory:":  # small, and its one connection is better not shared with a warming thread
+            return
+        with self._read() as conn:
+            vectors, _, matrix = self._vectors.snapshot(conn, tenant, self._data_rev())
+        if matrix.shape[0] >= self.ann_min_rows:
+            vectors.ann(matrix)
+
     def _matrix(self, tenant: str) -> tuple[list[str], np.ndarray]:
         with self._read() as conn:
             return self._vectors.get(conn, tenant, self._data_rev())
