@@ -682,8 +682,10 @@ class SQLiteStore:
         """The `k` episodes whose embeddings are nearest `vector` (cosine), best first.
 
         Exact (brute force) below `ann_min_rows` vectors, or with `exact=True`; approximate (IVF index, see
-        `vector_index`) above. The first approximate search of a tenant builds its index: a few seconds at
-        100k vectors, tens of seconds at 1M; so does the first after the tenant grew by 20% or had an erase."""
+        `vector_index`) above, once the index is built: `warm` builds it (the API server does at startup);
+        otherwise the first search starts a build on a background thread (a few seconds at 100k vectors,
+        tens of seconds at 1M) and searches exactly until it is ready. Rows written since the build are
+        scanned exactly; past 20% of them, or after an erase, the index is rebuilt the same way."""
         q = np.asarray(vector, dtype=np.float32)
         q = q / (np.linalg.norm(q) or 1.0)
         with self._read() as conn:
@@ -691,8 +693,9 @@ class SQLiteStore:
         n = matrix.shape[0]  # not len(ids): another thread may have appended to the list since
         if n == 0:
             return []
-        if not exact and n >= self.ann_min_rows:
-            rows, found = vectors.ann(matrix).search(q, k, matrix)
+        index = vectors.ann(matrix) if not exact and n >= self.ann_min_rows else None
+        if index is not None:
+            rows, found = index.search(q, k, matrix)
             return [SearchHit(episode_id=ids[i], score=float(s)) for i, s in zip(rows.tolist(), found.tolist(),
                                                                                    strict=True)]
         scores = matrix @ q
@@ -706,7 +709,7 @@ class SQLiteStore:
         with self._read() as conn:
             vectors, _, matrix = self._vectors.snapshot(conn, tenant, self._data_rev())
         if matrix.shape[0] >= self.ann_min_rows:
-            vectors.ann(matrix)
+            vectors.build(matrix)
 
     def _matrix(self, tenant: str) -> tuple[list[str], np.ndarray]:
         with self._read() as conn:

@@ -35,7 +35,9 @@ class TenantVectors:
     ids: list[str] = field(default_factory=list)
     buffer: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     index: IVFIndex | None = None
-    index_lock: threading.Lock = field(default_factory=threading.Lock)
+    builder: threading.Thread | None = None
+    builder_lock: threading.Lock = field(default_factory=threading.Lock)  # held only to start the builder
+    build_lock: threading.Lock = field(default_factory=threading.Lock)  # one build at a time
 
     @property
     def matrix(self) -> np.ndarray:
@@ -56,11 +58,24 @@ class TenantVectors:
         self.ids.extend(r[1] for r in rows)
         self.last_rowid = rows[-1][0]
 
-    def ann(self, matrix: np.ndarray) -> IVFIndex:
-        """The index over `matrix` (this object's rows so far), built or rebuilt when missing or stale.
+    def ann(self, matrix: np.ndarray) -> IVFIndex | None:
+        """The index to search `matrix` (this object's rows so far) with, or None: search it exactly.
 
-        One build at a time per tenant: concurrent readers wait for it and then share it (it is immutable)."""
-        with self.index_lock:
+        A missing or stale index is (re)built on a background thread meanwhile, so a search never waits for
+        a build (tens of seconds at 1M vectors; a one-off command would pay that for one question). A stale
+        index stays correct: the rows past it are scanned exactly as its tail."""
+        index = self.index
+        if index is None or index.needs_rebuild(matrix.shape[0]):
+            with self.builder_lock:
+                if self.builder is None or not self.builder.is_alive():
+                    self.builder = threading.Thread(target=self.build, args=(matrix,), name="tkgmem-ann-build",
+                                                    daemon=True)
+                    self.builder.start()
+        return index
+
+    def build(self, matrix: np.ndarray) -> IVFIndex:
+        """The index over `matrix`, built now unless a fresh one exists (`Store.warm`, or the builder thread)."""
+        with self.build_lock:
             index = self.index
             if index is None or index.needs_rebuild(matrix.shape[0]):
                 index = self.index = IVFIndex.build(matrix)
