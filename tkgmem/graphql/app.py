@@ -30,6 +30,8 @@ from tkgmem.memory import Memory
 from tkgmem.store import Store
 from tkgmem.temporal import utcnow
 
+log = logging.getLogger(__name__)
+
 
 class _View(GraphQL):
     """Strawberry's ASGI view with our context (the caller's tenant memory, loaders, limits, clock)."""
@@ -134,9 +136,6 @@ async def _healthz(request: Request) -> JSONResponse:
 
 async def _home(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
-
-
-log = logging.getLogger(__name__)
 
 
 def warm_tenants(store: Store) -> None:

@@ -99,7 +99,8 @@ class VectorCache:
     def snapshot(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[TenantVectors, list[str],
                                                                                        np.ndarray]:
         """As `get`, plus the tenant's `TenantVectors`, whose `ann(matrix)` gives the approximate index over
-        that matrix. Call it outside any read transaction: a build takes seconds on a large tenant."""
+        that matrix (None until one is built) and `build(matrix)` builds it: call that outside any read
+        transaction, it takes seconds on a large tenant."""
         with self._lock:
             vectors = self._get(conn, tenant, revision)
             return vectors, vectors.ids, vectors.matrix
