@@ -94,3 +94,29 @@ def test_page_size_limits() -> None:
         paginate([PARIS], PageArgs(first=4), rb, limits, lambda f: f)
     with pytest.raises(InputError, match="not both"):
         paginate([PARIS], PageArgs(first=1, last=1), rb, limits, lambda f: f)
+
+
+def test_scan_reads_about_a_page_when_no_count_is_asked() -> None:
+    import asyncio
+
+    from tkgmem.graphql.connections import scan
+
+    data = list(range(1000))
+    asked: list[int] = []
+
+    async def read(limit: int) -> list[int]:  # a store read: the first `limit` rows in store order
+        asked.append(limit)
+        return data[:limit]
+
+    limits = Limits(max_scan=500)
+    rows, truncated = asyncio.run(scan(read, lambda r: r % 2 == 0, 6, limits))
+    assert rows == list(range(0, 24, 2)) and not truncated and asked == [24]  # one read of 4 x the page
+    asked.clear()
+    rows, truncated = asyncio.run(scan(read, lambda r: r % 100 == 0, 6, limits))  # selective: reads grow
+    assert asked == [24, 96, 384, 500] and rows == list(range(0, 500, 100)) and truncated  # up to maxScan
+    asked.clear()
+    rows, _ = asyncio.run(scan(read, lambda r: r >= 995, 3, Limits(max_scan=5000)))  # the store runs out
+    assert rows == list(range(995, 1000)) and asked == [12, 48, 192, 768, 3072]
+    asked.clear()
+    rows, truncated = asyncio.run(scan(read, lambda r: r % 2 == 0, None, limits))  # a count: one full read
+    assert asked == [500] and len(rows) == 250 and truncated

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -125,6 +125,21 @@ def prefix_limit(args: PageArgs, limits: Limits) -> int | None:
         return None
     start = Cursor.decode(args.after).offset + 1 if args.after is not None else 0
     return min(limits.max_scan, start + check_page_size(args.first, limits) + 1)
+
+
+async def scan(read: Callable[[int], Awaitable[Sequence[M]]], keep: Callable[[M], bool], need: int | None,
+               limits: Limits) -> tuple[list[M], bool]:
+    """The rows `read(limit)` gives that `keep` accepts (a filter the store cannot apply: NOT, OR, contains),
+    and whether the read stopped at maxScan. With `need` (rows up to one past a forward page, no count
+    asked) reads start at 4 x need and grow fourfold only while fewer rows are kept: such a page costs
+    about a page, not maxScan. Without it, one read of maxScan."""
+    limit = limits.max_scan if need is None else min(limits.max_scan, 4 * need)
+    while True:
+        found = await read(limit)
+        rows = [r for r in found if keep(r)]
+        if need is None or len(rows) >= need or len(found) < limit or limit >= limits.max_scan:
+            return rows, len(found) >= limits.max_scan
+        limit = min(limits.max_scan, 4 * limit)
 
 
 def paginate(items: Sequence[M], args: PageArgs, rb: ResolvedBasis, limits: Limits,

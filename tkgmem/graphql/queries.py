@@ -8,7 +8,15 @@ from typing import Annotated
 import strawberry
 
 from tkgmem.errors import InputError, NotFoundError
-from tkgmem.graphql.connections import Connection, PageArgs, page_basis, paginate, prefix_limit, wants_total
+from tkgmem.graphql.connections import (
+    Connection,
+    PageArgs,
+    page_basis,
+    paginate,
+    prefix_limit,
+    scan,
+    wants_total,
+)
 from tkgmem.graphql.context import as_basis, ctx
 from tkgmem.graphql.filters import (
     EntityWhere,
@@ -101,17 +109,19 @@ class Query(QuestionQuery):
         args = PageArgs(first, after, last, before)
         rb = page_basis(args, basis, c.now)
         query, window = fact_query(where)
-        exact = fact_exact(where)
-        limit = prefix_limit(args, c.limits) if exact else None
-        # The store counts what it filters itself, so a forward page reads only up to its end.
-        total = await c.call(c.memory.count_facts, query, as_basis(rb)) if (
-            exact and limit is not None and wants_total(info)) else None
-        query = query.model_copy(update={"limit": limit or c.limits.max_scan})
-        found = await c.call(c.memory.facts, query, as_basis(rb))
-        rows = [f for f in found if match_fact(where, f)]  # store order: valid start, then recording
-        return paginate(rows, args, rb, c.limits, lambda f: FactNode(model=f, rb=rb), window,
-                        truncated=(limit is None and len(found) >= c.limits.max_scan)
-                        or (total is not None and total > c.limits.max_scan), total=total)
+        end = prefix_limit(args, c.limits)
+
+        async def read(limit: int) -> list[Fact]:  # store order: valid start, then recording
+            return await c.call(c.memory.facts, query.model_copy(update={"limit": limit}), as_basis(rb))
+
+        if fact_exact(where) and end is not None:
+            # The store filters and counts itself, so a forward page reads only up to its end.
+            total = await c.call(c.memory.count_facts, query, as_basis(rb)) if wants_total(info) else None
+            return paginate(await read(end), args, rb, c.limits, lambda f: FactNode(model=f, rb=rb), window,
+                            truncated=total is not None and total > c.limits.max_scan, total=total)
+        rows, truncated = await scan(read, lambda f: match_fact(where, f), None if wants_total(info) else end,
+                                     c.limits)
+        return paginate(rows, args, rb, c.limits, lambda f: FactNode(model=f, rb=rb), window, truncated=truncated)
 
     @strawberry.field(description="Events believed at asOf, over all valid time unless a `valid` filter narrows "
                       f"it. {_PAGING}")
@@ -121,12 +131,18 @@ class Query(QuestionQuery):
         c = ctx(info)
         args = PageArgs(first, after, last, before)
         rb = page_basis(args, basis, c.now)
-        limit = prefix_limit(args, c.limits) if event_exact(where) and not wants_total(info) else None
-        query = event_query(where).model_copy(update={"limit": limit or c.limits.max_scan})
-        found = await c.call(c.memory.events, query, as_basis(rb))
-        rows = [e for e in found if match_event(where, e)]
+        query = event_query(where)
+
+        async def read(limit: int) -> list[Event]:
+            return await c.call(c.memory.events, query.model_copy(update={"limit": limit}), as_basis(rb))
+
+        end = prefix_limit(args, c.limits) if not wants_total(info) else None
+        if event_exact(where) and end is not None:
+            return paginate(await read(end), args, rb, c.limits, lambda e: EventNode(model=e, rb=rb),
+                            query.valid_overlaps)
+        rows, truncated = await scan(read, lambda e: match_event(where, e), end, c.limits)
         return paginate(rows, args, rb, c.limits, lambda e: EventNode(model=e, rb=rb), query.valid_overlaps,
-                        truncated=limit is None and len(found) >= c.limits.max_scan)
+                        truncated=truncated)
 
     @strawberry.field(description="Episodes by id (in the order given; unknown ids are left out).")
     async def episodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[EpisodeNode]:
