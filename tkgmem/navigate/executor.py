@@ -451,8 +451,7 @@ class Executor:
         if not facts and not events:
             return Answer.abstain("not in memory: no fact or event about this entity", plan=plan, basis=basis,
                                   evidence=evidence)
-        parts = [f"{f.relation.replace('_', ' ')} "
-                 f"{f.object_value if f.object_value is not None else self._name(f.object_id or '')}"
+        parts = [f"{f.relation.replace('_', ' ')} {self._object(f)}"
                  for f in sorted(facts, key=lambda f: (f.relation, op.lo(f.valid)))]
         latest = sorted(events, key=lambda r: op.lo(r.time), reverse=True)[:self.profile_events]
         lines = [f"{_summary(r.item)} ({format_time(r.time)})" for r in latest]
@@ -469,9 +468,11 @@ class Executor:
     def _readable(self, item: Item) -> str:
         """An item as a person reads it: facts with entity names, not ids."""
         if isinstance(item, Fact):
-            obj = item.object_value if item.object_value is not None else self._name(item.object_id or "")
-            return f"{self._name(item.subject_id)} {item.relation} {obj}"
+            return f"{self._name(item.subject_id)} {item.relation} {self._object(item)}"
         return _summary(item)
+
+    def _object(self, fact: Fact) -> str:
+        return fact.object_value if fact.object_value is not None else self._name(fact.object_id or "")
 
     def _evidence(self, results: dict[str, StepResult], plan: Plan, per_step: int = 5) -> list[EvidenceItem]:
         items: list[EvidenceItem] = []

@@ -41,6 +41,7 @@ from tkgmem.model import (
     stable_id,
 )
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
+from tkgmem.settings import Settings
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from tkgmem.store.sqlite_vectors import VectorCache
 from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
@@ -111,7 +112,7 @@ def _or_query(words: Iterable[str]) -> str:
 
 # Below this many vectors brute force is exact and fast enough (~10 ms at 100k x 384); above it search_vector
 # uses an approximate index (brute force at 1M: 85 ms on an idle machine, ~550 ms on a busy one).
-ANN_MIN_ROWS = 100_000
+ANN_MIN_ROWS: int = Settings.model_fields["ann_min_rows"].default
 
 _HITS = "SELECT e.id, bm25(episodes_fts) AS score FROM episodes_fts JOIN episodes e ON e.rowid = episodes_fts.rowid "
 
@@ -713,7 +714,8 @@ class SQLiteStore:
 
     def _matrix(self, tenant: str) -> tuple[list[str], np.ndarray]:
         with self._read() as conn:
-            return self._vectors.get(conn, tenant, self._data_rev())
+            _, ids, matrix = self._vectors.snapshot(conn, tenant, self._data_rev())
+        return ids, matrix
 
     def _data_rev(self) -> int:
         # data_version changes when another connection (or process) commits; _rev counts our own commits.

@@ -91,16 +91,11 @@ class VectorCache:
         self._tenants: dict[str, tuple[int, TenantVectors]] = {}
         self._lock = threading.Lock()  # readers on several threads share one matrix; appends must not interleave
 
-    def get(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[list[str], np.ndarray]:
-        with self._lock:
-            vectors = self._get(conn, tenant, revision)
-            return vectors.ids, vectors.matrix
-
     def snapshot(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[TenantVectors, list[str],
                                                                                        np.ndarray]:
-        """As `get`, plus the tenant's `TenantVectors`, whose `ann(matrix)` gives the approximate index over
-        that matrix (None until one is built) and `build(matrix)` builds it: call that outside any read
-        transaction, it takes seconds on a large tenant."""
+        """The tenant's `TenantVectors`, ids and matrix as of `revision`. Its `ann(matrix)` gives the
+        approximate index over that matrix (None until one is built) and `build(matrix)` builds it: call
+        that outside any read transaction, it takes seconds on a large tenant."""
         with self._lock:
             vectors = self._get(conn, tenant, revision)
             return vectors, vectors.ids, vectors.matrix
