@@ -61,10 +61,11 @@ class Encoder:
     """Sentence embeddings (normalised float32), loaded from a local path with the hub offline.
 
     A few texts (a question) are encoded in numpy when the model allows it (`numpy_encoder`): that spares
-    a one-off command the ~8 s import of torch. Batches, and everything once torch is loaded, go through
-    sentence-transformers. Both give the same vectors (to ~1e-7)."""
+    a one-off command the ~8 s import of torch, and on one thread it beats torch up to ~4 texts (15 vs
+    20 ms for one question, measured on 2 cores). Larger batches go through sentence-transformers. Both
+    give the same vectors (to ~1e-7)."""
 
-    small_batch = 8
+    small_batch = 4
 
     def __init__(self, name: str = "") -> None:
         self.name = name or default_encoder_path()
@@ -111,7 +112,7 @@ class Encoder:
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        if self._model is None and len(texts) <= self.small_batch:
+        if len(texts) <= self.small_batch:
             light = self._numpy()
             if light is not None:
                 return light.encode(texts)

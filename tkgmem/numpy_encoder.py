@@ -10,12 +10,14 @@ sentence-transformers (tests compare the two). It is ~4 times slower than torch 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from tkgmem import blas
 
 _SUPPORTED_MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
                       "sentence_transformers.models.Normalize"]
@@ -54,7 +56,9 @@ class NumpyBertEncoder:
         self.max_length = min(int(st_config.get("max_seq_length", 512)), int(config["max_position_embeddings"]))
         self.batch_size = batch_size
         weights = load_file(str(root / "model.safetensors"))
-        self.w = {k: v.astype(np.float32) for k, v in weights.items() if not k.endswith("position_ids")}
+        # Linear weights are kept transposed, (in, out), so each product is a plain row-major GEMM.
+        self.w = {k: np.ascontiguousarray(v.T if _is_linear(k, v) else v, dtype=np.float32)
+                  for k, v in weights.items() if not k.endswith("position_ids")}
         self.dimension = int(config["hidden_size"])
         tokenizer: Any = Tokenizer.from_file(str(root / "tokenizer.json"))
         tokenizer.enable_truncation(self.max_length)
@@ -64,9 +68,7 @@ class NumpyBertEncoder:
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # One thread: a question's matrices are tiny, and BLAS threads that wait on each other on a busy
-        # machine turned a 30 ms encoding into a second (measured under load 5 on 2 cores).
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with blas.one_thread:  # a question's matrices are tiny (see `blas`)
             return self._encode(texts, batch_size)
 
     def _encode(self, texts: Sequence[str], batch_size: int | None) -> np.ndarray:
@@ -109,7 +111,9 @@ class NumpyBertEncoder:
             return self._linear(x, p + f"attention.self.{name}").reshape(b, t, h, d // h).transpose(0, 2, 1, 3)
 
         q, k, v = split("query"), split("key"), split("value")
-        scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(d // h) + bias
+        # A Python float keeps the product float32; a numpy float64 scalar would promote every later
+        # layer to float64 and triple the encoding time (numpy 2 casting rules).
+        scores = q @ k.transpose(0, 1, 3, 2) * (1.0 / math.sqrt(d // h)) + bias
         scores -= scores.max(axis=-1, keepdims=True)
         probs = np.exp(scores)
         probs /= probs.sum(axis=-1, keepdims=True)
@@ -118,8 +122,8 @@ class NumpyBertEncoder:
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         weight = self.w[name + ".weight"]
         # One matrix product over all tokens of the batch (a 3-d operand would loop per text).
-        flat = x.reshape(-1, x.shape[-1]) @ weight.T + self.w[name + ".bias"]
-        return flat.reshape(*x.shape[:-1], weight.shape[0])
+        flat = x.reshape(-1, x.shape[-1]) @ weight + self.w[name + ".bias"]
+        return flat.reshape(*x.shape[:-1], weight.shape[1])
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(axis=-1, keepdims=True)
@@ -127,20 +131,17 @@ class NumpyBertEncoder:
         return (x - mean) / np.sqrt(var + self.eps) * self.w[name + ".weight"] + self.w[name + ".bias"]
 
 
-@lru_cache(maxsize=1)
-def _blas_controller() -> Any:
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
+def _is_linear(name: str, weight: np.ndarray) -> bool:
+    return weight.ndim == 2 and name.endswith(".weight") and not name.startswith("embeddings.")
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact GELU, x * Phi(x), with erf from Abramowitz & Stegun 7.1.26 (error below 1.5e-7)."""
-    z = np.abs(x) / np.sqrt(2.0)
+    z = np.abs(x) * (1.0 / math.sqrt(2.0))  # a Python float: the result stays float32
     t = 1.0 / (1.0 + 0.3275911 * z)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
-    return (0.5 * x * (1.0 + erf)).astype(np.float32)
+    return 0.5 * x * (1.0 + erf)
 
 
 __all__ = ["NumpyBertEncoder", "supports"]
