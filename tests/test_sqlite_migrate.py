@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tkgmem.errors import StoreError
-from tkgmem.model import Batch, Episode
+from tkgmem.model import Batch, Episode, FactInput, Interval
 from tkgmem.store.sqlite import SQLiteStore
 from tkgmem.store.sqlite_schema import SCHEMA_VERSION
 
@@ -55,3 +55,25 @@ def test_a_store_newer_than_this_tkgmem_is_refused(tmp_path: Path) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(StoreError, match="upgrade tkgmem"):
         SQLiteStore(f"sqlite:///{path}")
+
+
+def test_an_upgrade_gives_the_planner_statistics_for_new_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    store = SQLiteStore(f"sqlite:///{path}")
+    people = [f"en_p{i}" for i in range(300)]
+    facts = [FactInput(subject_id=p, relation="likes", object_id=f"en_o{j}", valid=Interval.between("2020-01-01", None))
+             for p in people for j in range(5)]
+    store.write(Batch(tenant="t", facts=facts))  # 1,500 versions: the store analyses itself past 1,000
+    store.close()
+    with sqlite3.connect(path) as conn:  # a store upgraded to 2 before 3 existed: no statistics for its index
+        conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'versions_expired_kind'")
+        conn.execute("PRAGMA user_version = 2")
+
+    store = SQLiteStore(f"sqlite:///{path}")
+    analysed = {r[0] for r in store.conn.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'versions'")}
+    assert "versions_expired_kind" in analysed
+    plan = " ".join(r[3] for r in store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT body FROM versions WHERE tenant = 't' AND kind = 'fact' AND subject_id = 'en_p1' "
+        "AND expired_at IS NULL"))
+    assert "versions_subject" in plan  # one subject's rows, not every current version
+    store.close()

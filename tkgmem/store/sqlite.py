@@ -12,12 +12,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tkgmem import blas
 from tkgmem.errors import ConfigError, NotFoundError, StoreError
 from tkgmem.model import (
     Batch,
@@ -61,11 +62,18 @@ def to_us(t: datetime | None) -> int | None:
 
 
 def from_us(us: int | None) -> datetime | None:
-    if us is None:
-        return None
-    from datetime import timedelta
+    # Called for every time column of every row read: an import inside it tripled its cost.
+    return None if us is None else _EPOCH + timedelta(microseconds=us)
 
-    return _EPOCH + timedelta(microseconds=us)
+
+_EPISODE_COLUMNS = "id, kind, source, session, speaker, addressee, text, reference_time, seq, metadata, recorded_at"
+
+
+def _episode(tenant: str, r: Sequence[Any]) -> Episode:
+    """An episode from a row of `_EPISODE_COLUMNS` (most carry no metadata: no JSON parse for those)."""
+    return Episode(id=r[0], tenant=tenant, kind=r[1], source=r[2], session=r[3], speaker=r[4], addressee=r[5],
+                   text=r[6], reference_time=from_us(r[7]), seq=r[8],
+                   metadata={} if r[9] == "{}" else json.loads(r[9]), recorded_at=from_us(r[10]))
 
 
 def _tx_clause(as_of: datetime | None, params: list[Any]) -> str:
@@ -492,14 +500,9 @@ class SQLiteStore:
         with self._read() as conn:
             for chunk in _chunks(list(ids), 500):
                 marks = ",".join("?" * len(chunk))
-                for r in conn.execute(
-                    "SELECT id, kind, source, session, speaker, addressee, text, reference_time, seq, metadata,"
-                    f" recorded_at FROM episodes WHERE tenant = ? AND id IN ({marks})", [tenant, *chunk]):
-                    out[r[0]] = Episode(
-                        id=r[0], tenant=tenant, kind=r[1], source=r[2], session=r[3], speaker=r[4], addressee=r[5],
-                        text=r[6], reference_time=from_us(r[7]), seq=r[8], metadata=json.loads(r[9]),
-                        recorded_at=from_us(r[10]),
-                    )
+                for r in conn.execute(f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE tenant = ? AND id IN ({marks})",
+                                      [tenant, *chunk]):
+                    out[r[0]] = _episode(tenant, r)
         return [out[i] for i in ids if i in out]
 
     def entity(self, tenant: str, entity_id: str, basis: Basis = Basis()) -> Entity | None:
@@ -695,14 +698,16 @@ class SQLiteStore:
         if n == 0:
             return []
         index = vectors.ann(matrix) if not exact and n >= self.ann_min_rows else None
-        if index is not None:
-            rows, found = index.search(q, k, matrix)
-            return [SearchHit(episode_id=ids[i], score=float(s)) for i, s in zip(rows.tolist(), found.tolist(),
-                                                                                   strict=True)]
-        scores = matrix @ q
-        top = np.argpartition(-scores, min(k, n - 1))[:k] if n > k else np.arange(n)
-        top = top[np.argsort(-scores[top])]
-        return [SearchHit(episode_id=ids[i], score=float(scores[i])) for i in top]
+        with blas.one_thread:  # a query's products: two threads stall on a busy machine (see `blas`)
+            if index is not None:
+                rows, found = index.search(q, k, matrix)
+            else:
+                scores = matrix @ q
+                top = np.argpartition(-scores, min(k, n - 1))[:k] if n > k else np.arange(n)
+                rows = top[np.argsort(-scores[top])]
+                found = scores[rows]
+        return [SearchHit(episode_id=ids[i], score=float(s))
+                for i, s in zip(rows.tolist(), found.tolist(), strict=True)]
 
     def warm(self, tenant: str) -> None:
         if self.path == ":memory:":  # small, and its one connection is better not shared with a warming thread
@@ -764,12 +769,9 @@ class SQLiteStore:
         with self._read() as conn:
             vectors = {r[0]: np.frombuffer(r[1], dtype=np.float32).tolist() for r in conn.execute(
                 "SELECT episode_id, vector FROM embeddings WHERE tenant = ?", (tenant,))}
-            for r in conn.execute(
-                "SELECT id, kind, source, session, speaker, addressee, text, reference_time, seq, metadata,"
-                " recorded_at FROM episodes WHERE tenant = ? ORDER BY recorded_at, rowid", (tenant,)):
-                ep = Episode(id=r[0], tenant=tenant, kind=r[1], source=r[2], session=r[3], speaker=r[4],
-                             addressee=r[5], text=r[6], reference_time=from_us(r[7]), seq=r[8],
-                             metadata=json.loads(r[9]), recorded_at=from_us(r[10]))
+            for r in conn.execute(f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE tenant = ? "
+                                  "ORDER BY recorded_at, rowid", (tenant,)):
+                ep = _episode(tenant, r)
                 yield EpisodeRecord(episode=ep, embedding=vectors.get(ep.id))
             for r in conn.execute("SELECT kind, body, expired_at FROM versions WHERE tenant = ? "
                                   "ORDER BY recorded_at, rowid", (tenant,)):

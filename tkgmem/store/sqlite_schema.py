@@ -80,6 +80,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS versions_expired_kind ON versions (tenant, expired_at, kind);
     DROP INDEX IF EXISTS versions_expired;
     """,
+    # 3: planner statistics for the index of 2. A store upgraded to 2 had none for it until its next
+    # ANALYZE, and without them SQLite took the index as selective and answered a subject's facts, or
+    # a time window's, by reading every current version: 0.05 -> 48 ms and 1.6 -> 68 ms at 100k facts.
+    # Every migration that adds an index must refresh the statistics the same way.
+    """
+    ANALYZE versions;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
