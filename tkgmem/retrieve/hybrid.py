@@ -13,7 +13,9 @@ behind each number. Only the `Store` protocol is used, so it works the same on e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -100,11 +102,14 @@ class HybridRetriever:
         people = self._people_asked_about(tenant, query)
         stripped = query.without(people)
         pool = _Pool()
+        # The question is embedded on another thread while the full-text index is read (both release the
+        # GIL): at 1M facts that hides the ~15 ms encoding behind the ~20 ms lexical search.
+        encoding = _encoding_threads().submit(self.encoder.encode, [stripped]) if self.encoder else None
         # Content words only: function words add nothing to the ranking but make the index visit many rows.
         lexical = self.store.search_text(tenant, " ".join(content_words(stripped)) or stripped, pool_size)
         pool.add("lexical", ((h.episode_id, h.score) for h in lexical), len(lexical) >= pool_size)
-        if self.encoder is not None:
-            vector = self.encoder.encode([stripped])[0]
+        if encoding is not None:
+            vector = encoding.result()[0]
             dense = self.store.search_vector(tenant, vector.tolist(), pool_size)
             pool.add("dense", ((h.episode_id, h.score) for h in dense), len(dense) >= pool_size)
         self._entity_signal(tenant, query, people, basis, pool)
@@ -254,6 +259,11 @@ class HybridRetriever:
             as_of = basis.as_of
             found = {i: e for i, e in found.items() if e.recorded_at is None or e.recorded_at <= as_of}
         return found
+
+
+@lru_cache(maxsize=1)
+def _encoding_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="tkgmem-encode")
 
 
 def _speaks(episode: Episode, asked: set[str], strict: bool = False) -> bool:
