@@ -18,10 +18,12 @@ import json
 import platform
 import random
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,11 +140,16 @@ def operations() -> dict[str, tuple[str, dict[str, object]]]:
     return ops
 
 
-def measure(url: str, token: str, n: int, budget: float, warmup: int = 3) -> list[dict[str, object]]:
-    """Sequential requests per operation: `n` measured after `warmup`, or fewer when `budget` seconds run out."""
+def measure(url: str, token: str, n: int, budget: float, warmup: int = 3,
+            only: list[str] | None = None) -> list[dict[str, object]]:
+    """Sequential requests per operation: `n` measured after `warmup`, or fewer when `budget` seconds run out.
+    `only` names the operations to run (all by default)."""
     rows = []
+    ops = operations()
     with httpx.Client(base_url=url, timeout=300, headers={"Authorization": f"Bearer {token}"}) as client:
-        for name, (query, variables) in operations().items():
+        for name, (query, variables) in ops.items():
+            if only and name not in only:
+                continue
             times: list[float] = []
             started = time.perf_counter()
             for i in range(warmup + n):
@@ -161,6 +168,25 @@ def measure(url: str, token: str, n: int, budget: float, warmup: int = 3) -> lis
                          "p95_ms": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], "max_ms": times[-1],
                          "bytes": len(r.content)})
     return rows
+
+
+def planner_statistics(db: Path) -> str:
+    """Which indexes of `versions` have SQLite planner statistics (`sqlite_stat1`). An index without them
+    (one added by a migration after the store's last ANALYZE) makes SQLite mis-plan reads at a pinned asOf,
+    which every API page has: a scan of every version instead of an index range (~70 ms a request at 100k
+    facts). The store's migrations refresh them (`tkgmem/store/sqlite_schema.py`); this says what was measured."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        indexes = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'versions' ORDER BY name")]
+        has_stat1 = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+        analysed = {r[0] for r in conn.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'versions'")} \
+            if has_stat1 else set()
+    missing = [i for i in indexes if i not in analysed]
+    if not missing:
+        return f"all {len(indexes)} indexes of `versions` analysed"
+    if len(missing) == len(indexes):
+        return "none (no ANALYZE yet)"
+    return f"missing for {', '.join(missing)} (SQLite may mis-plan: see `planner_statistics`)"
 
 
 def _load() -> float:
@@ -197,13 +223,19 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per operation at most (then fewer requests)")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--analyze", action="store_true",
-                    help="run SQLite ANALYZE first (planner statistics; the store does not do this itself yet)")
+                    help="run SQLite ANALYZE first (the store analyses itself only when `versions` has doubled)")
+    ap.add_argument("--ops", help="comma-separated operations to run (default: all); e.g. events,timeline")
     ap.add_argument("--write", action="store_true", help="record the table in BENCHMARKS.md")
     ap.add_argument("--serve", nargs=3, metavar=("DB", "KEYS", "PORT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         serve(Path(args.serve[0]), Path(args.serve[1]), int(args.serve[2]))
         return
+
+    only = [o.strip() for o in args.ops.split(",") if o.strip()] if args.ops else None
+    unknown = sorted(set(only or ()) - set(operations()))
+    if unknown:
+        raise SystemExit(f"unknown operation(s) {', '.join(unknown)}; known: {', '.join(operations())}")
 
     from tkgmem.graphql.keys import KeyStore
     from tkgmem.store.sqlite import SQLiteStore
@@ -226,10 +258,9 @@ def main() -> None:
         stats = store.stats(TENANT)
         store.close()
     if args.analyze:
-        import sqlite3
-
-        with sqlite3.connect(args.db) as conn:
+        with closing(sqlite3.connect(args.db)) as conn:
             conn.execute("ANALYZE")
+            conn.commit()
     keys_path = args.db.with_suffix(".keys.db")
     token = KeyStore(keys_path).create(TENANT, "read", label="api_load")[1]
     port = _free_port()
@@ -246,7 +277,10 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("server did not start")
             time.sleep(0.2)
-        rows = measure(url, token, args.requests, args.budget)
+        planner = planner_statistics(args.db)  # as the server plans with (it migrates the store when it opens it)
+        if planner.startswith("missing"):
+            print(f"warning: planner statistics {planner}", file=sys.stderr)
+        rows = measure(url, token, args.requests, args.budget, only=only)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -256,9 +290,10 @@ def main() -> None:
             f"{args.budget:.0f} s each), load average {_load():.1f} at the end, "
             f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
             f"{datetime.now(UTC):%Y-%m-%d}.\n"
-            f"Planner statistics: {'ANALYZE run before measuring' if args.analyze else 'none (no ANALYZE)'}.\n"
+            f"Planner statistics: {planner}{' (ANALYZE run before measuring)' if args.analyze else ''}.\n"
             f"Command: `python benchmarks/api_load.py --requests {args.requests} --budget {args.budget:.0f}"
-            f"{' --analyze' if args.analyze else ''}{' --write' if args.write else ''}`\n\n{table(rows)}\n")
+            f"{' --analyze' if args.analyze else ''}{f' --ops {args.ops}' if args.ops else ''}"
+            f"{' --write' if args.write else ''}`\n\n{table(rows)}\n")
     print(text)
     if args.write:
         write_section(text)
