@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -100,3 +101,80 @@ def test_bare_day_of_month_in_the_past() -> None:
     assert [(m.interval.start.date().isoformat() if m.interval.start else None) for m in found] == ["2023-08-15"]
     found = find_times("I met them on the 20th.", ref)
     assert found[0].interval.start == datetime(2023, 7, 20, tzinfo=UTC)
+
+
+# -- bounded parsing cost ----------------------------------------------------------------------------
+# Inputs that took Duckling seconds to hours, or all memory, before the guards in timex._segments and
+# timex._blank_big_numbers (times measured on the unguarded path).
+COSTLY = [
+    "the second the second the second the second the second the second today",  # 3.5 s
+    "afternoon afternoon afternoon afternoon afternoon afternoon afternoon afternoon today",  # 2 s
+    "2 pm 2 pm 2 pm 2 pm 2 pm 2 pm 2 pm 2 pm 2 pm 2 pm today",  # 5 s, x 12 far beyond
+    "monday the 3rd monday the 3rd monday the 3rd monday the 3rd monday the 3rd",  # > 4 s
+    "after evening from 1 o'clock from this quarter monday - june",  # 3 s with only 5 time words
+    "half lunch afternoon june after midnight now june since second tomorrow on mid today morning lunch",
+]
+HUGE_COUNTS = [  # Duckling walks N steps: "next 9999999 days" 13 s / 2.4 GB, these exhaust any memory
+    "next 999999999999 day",  # from the fuzz vocabulary: the CI run that was OOM-killed
+    "last 10000000 hours",
+    "next 9,999,999 days",
+    "next two million days",
+    "the 9999999th day of 2019",
+    "9999999 sundays from now",
+]
+
+
+def _pieces(text: str) -> list[str]:
+    from tkgmem import timex
+
+    duckling, tz, locale, dims = timex._duckling()
+    context = duckling.Context(duckling.parse_ref_time(tz, "UTC", int(REF.timestamp())), locale)
+    return [p for _, p in timex._segments(text, lambda ws: timex._time_words(ws, duckling, context, dims))]
+
+
+@pytest.mark.parametrize("text", COSTLY)
+def test_no_piece_handed_to_duckling_chains_too_many_time_words(text: str) -> None:
+    from tkgmem import timex
+
+    duckling, tz, locale, dims = timex._duckling()
+    context = duckling.Context(duckling.parse_ref_time(tz, "UTC", int(REF.timestamp())), locale)
+    pieces = _pieces(text)
+    assert "".join(pieces) == text  # offsets stay valid
+    for piece in pieces:
+        words = [m.group() for m in timex._TOKEN.finditer(piece)]
+        timeish = timex._time_words({w.casefold() for w in words}, duckling, context, dims)
+        n_time = sum(w.isdigit() or w.casefold() in timeish or bool(timex._MAYBE_TIME.fullmatch(w)) for w in words)
+        assert n_time <= timex._MAX_TIME_TOKENS, piece
+        assert len(words) <= timex._MAX_RUN_TOKENS, piece  # these texts are one run: no other word breaks it
+
+
+def test_words_duckling_reads_as_times_count_as_time_words() -> None:
+    from tkgmem import timex
+
+    duckling, tz, locale, dims = timex._duckling()
+    context = duckling.Context(duckling.parse_ref_time(tz, "UTC", int(REF.timestamp())), locale)
+    words = {"second", "afternoon", "lunch", "now", "immediately", "two", "boss", "the", "alice", "of"}
+    assert timex._time_words(words, duckling, context, dims) >= {"second", "afternoon", "lunch", "now", "two"}
+    assert not timex._time_words({"the", "alice", "of"}, duckling, context, dims)
+
+
+def test_costly_inputs_still_resolve() -> None:
+    for text in COSTLY[:4]:
+        assert find_times(text, REF), text
+    assert span(one("I'll be back on the 3rd of June, 2023 at noon.")) == ("2023-06-03", "2023-06-04")
+
+
+@pytest.mark.parametrize("text", HUGE_COUNTS)
+def test_huge_counts_are_not_walked(text: str) -> None:
+    from tkgmem import timex
+
+    duckling, tz, locale, _ = timex._duckling()
+    context = duckling.Context(duckling.parse_ref_time(tz, "UTC", int(REF.timestamp())), locale)
+    blanked = timex._blank_big_numbers(text, duckling, context)
+    assert len(blanked) == len(text) and not re.search(r"\d{5}|\d,\d|million", blanked), blanked
+    assert isinstance(find_times(text, REF), list)
+
+
+def test_ordinary_counts_and_years_are_kept() -> None:
+    assert span(one("We moved there in 2019.")) == ("2019-01-01", "2020-01-01")
+    assert find_times("The trip took 10000 steps and 3 days ago we started.", REF)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -411,8 +411,9 @@ def _duck_parse(text: str, ref: datetime) -> list[dict[str, Any]]:
     # NUL panics the Rust side and lone surrogates cannot cross into it; same-length stand-ins keep offsets.
     safe = _UNSAFE.sub(" ", text)
     context = duckling.Context(ref_time, locale)
+    safe = _blank_big_numbers(safe, duckling, context)
     result: list[dict[str, Any]] = []
-    for offset, segment in _segments(safe):
+    for offset, segment in _segments(safe, lambda words: _time_words(words, duckling, context, dims)):
         for hit in duckling.parse(segment, context, dims, False):
             hit["start"], hit["end"] = int(hit["start"]) + offset, int(hit["end"]) + offset
             result.append(hit)
@@ -420,18 +421,109 @@ def _duck_parse(text: str, ref: datetime) -> list[dict[str, Any]]:
 
 
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
+# Duckling resolves "next N days", "the Nth day of", "N Sundays from now" by walking N steps and holding them:
+# "next 9999999 days" takes 13 s and 2.4 GB, "next 999999999999 day" exhausts any memory (a CI fuzz run was
+# OOM-killed). No count a conversation dates by is that large, so numbers beyond _MAX_COUNT are blanked.
+_MAX_COUNT = 9999
+# Cheap pre-check for a number Duckling may read as > _MAX_COUNT (digits, "9,999,999", "1M", "ten thousand").
+_BIG_NUMBER_HINT = re.compile(
+    r"\d{5}|\d[,.]\d|\d\s*[kmgb]\b|hundred|thousand|lakh|million|crore|billion|trillion|dozen", re.IGNORECASE)
+
+
+def _blank_big_numbers(text: str, duckling: Any, context: Any) -> str:
+    """`text` with every number or ordinal Duckling reads as beyond ±_MAX_COUNT replaced by spaces."""
+    if not _BIG_NUMBER_HINT.search(text):
+        return text
+    chars = list(text)
+    for hit in duckling.parse(text, context, _number_dims(), False):
+        value = hit.get("value", {}).get("value")
+        if isinstance(value, int | float) and abs(value) > _MAX_COUNT:
+            chars[int(hit["start"]):int(hit["end"])] = " " * (int(hit["end"]) - int(hit["start"]))
+    return "".join(chars)
+
+
+@lru_cache(maxsize=1)
+def _number_dims() -> Any:
+    duckling = _duckling()[0]
+    return duckling.parse_dimensions(["number", "ordinal"])
+
+
+# Words Duckling reads as a time on their own (latent ones included: "two", "second", "lunch", "boss" for
+# boss's day, "carnival"), learnt per word; bounded so a stream of new words cannot grow it without end.
+_WORD_IS_TIME: dict[str, bool] = {}
+_WORD_CACHE_SIZE = 1 << 16
+# Between words classified in one call, so that none can combine with its neighbours.
+_ISOLATE = " ; zqxj ; "
+
+
+def _time_words(words: set[str], duckling: Any, context: Any, dims: Any) -> set[str]:
+    """The casefolded `words` that Duckling parses as a time when alone."""
+    new = sorted(w for w in words if w not in _WORD_IS_TIME)
+    if new:
+        joined = _ISOLATE.join(new)
+        spans = {(h["start"], h["end"]) for h in duckling.parse(joined, context, dims, True)}
+        if len(_WORD_IS_TIME) + len(new) > _WORD_CACHE_SIZE:
+            _WORD_IS_TIME.clear()
+        pos = 0
+        for w in new:
+            _WORD_IS_TIME[w] = (pos, pos + len(w)) in spans
+            pos += len(w) + len(_ISOLATE)
+    return {w for w in words if _WORD_IS_TIME.get(w)}
+
+
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s+[A-Z])|\n+")
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
-# Duckling's work grows about fivefold with each extra adjacent time word ("tomorrow" x 10 takes seconds,
-# x 20 hours), so a run of time words is parsed in windows of at most this many.
+# Duckling's work grows about fivefold with each extra time word it can chain ("tomorrow" x 10 takes
+# seconds, x 20 hours), so a text is parsed in windows of at most this many time words: any word Duckling
+# reads as a time by itself, not only _MAYBE_TIME's ("the second" x 6 + "today" took 3.5 s, "afternoon"
+# x 8 + "today" 2 s, "2 pm" x 10 5 s while only _MAYBE_TIME words were counted).
 _MAX_TIME_TOKENS = 6
+# Connectives and modifiers of Duckling's time grammar chain time words too ("after evening from 1 o'clock
+# from this quarter monday - june" has 5 time words and took 3 s), so a run of time words and these,
+# unbroken by any other word, is also cut after this many tokens. Other words end a run: Duckling cannot
+# build across them, so prose with many short runs stays whole.
+_MAX_RUN_TOKENS = 10
+_GLUE = re.compile(
+    r"the|an?|of|at|on|in|to|from|and|or|till?|until|through|thru|between|before|after|since|by|for|during|"
+    r"within|around|about|approx(?:imately)?|exactly|sharp|this|that|next|last|past|previous|coming|"
+    r"upcoming|following|ago|hence|later|earlier|early|late|mid|middle|end|beginning|start|rest|clock|"
+    r"quarter|half|hours?|hrs?|minutes?|mins?|secs?|seconds?|every|each|other|current|\w{1,2}",
+    re.IGNORECASE,
+)
+_ZONE = re.compile(r"[A-Z]{2,5}")  # EST, UTC, CEST: Duckling attaches zones to times
 
 
-def _segments(text: str) -> list[tuple[int, str]]:
-    """(offset, piece) of `text`: the whole text when it has few time words, else sentences, and within a
-    sentence windows of at most _MAX_TIME_TOKENS."""
-    tokens = sum(1 for m in _TOKEN.finditer(text) if m.group().isdigit() or _MAYBE_TIME.fullmatch(m.group()))
-    if tokens <= _MAX_TIME_TOKENS:
+def _segments(text: str, time_words: Callable[[set[str]], set[str]] | None = None) -> list[tuple[int, str]]:
+    """(offset, piece) of `text`: the whole text when it is cheap for Duckling, else sentences, and within
+    a sentence windows of at most _MAX_TIME_TOKENS time words and runs of at most _MAX_RUN_TOKENS.
+
+    `time_words(words) -> subset` names the words (casefolded) Duckling reads as times; digits and
+    _MAYBE_TIME words always count."""
+    tokens = list(_TOKEN.finditer(text))
+    if len(tokens) <= _MAX_TIME_TOKENS:
+        return [(0, text)]
+    timeish = time_words({t.group().casefold() for t in tokens}) if time_words else set()
+
+    def kind(w: str) -> int:  # 2 time word, 1 glue, 0 any other word
+        if w.isdigit() or w.casefold() in timeish or _MAYBE_TIME.fullmatch(w):
+            return 2
+        return int(bool(_GLUE.fullmatch(w) or _ZONE.fullmatch(w)))
+
+    def cuts(a: int, b: int) -> list[int]:
+        out, n_time, n_run = [], 0, 0
+        for m in _TOKEN.finditer(text, a, b):
+            k = kind(m.group())
+            if not k:
+                n_run = 0
+                continue
+            if n_time + (k == 2) > _MAX_TIME_TOKENS or n_run == _MAX_RUN_TOKENS:
+                out.append(m.start())
+                n_time = n_run = 0
+            n_time += k == 2
+            n_run += 1
+        return out
+
+    if sum(kind(t.group()) == 2 for t in tokens) <= _MAX_TIME_TOKENS and not cuts(0, len(text)):
         return [(0, text)]
     out: list[tuple[int, str]] = []
     start = 0
@@ -439,9 +531,7 @@ def _segments(text: str) -> list[tuple[int, str]]:
     for end in ends:
         if end <= start:
             continue
-        cuts = [m.start() for m in _TOKEN.finditer(text, start, end)
-                if m.group().isdigit() or _MAYBE_TIME.fullmatch(m.group())]
-        bounds = [start, *cuts[_MAX_TIME_TOKENS::_MAX_TIME_TOKENS], end]
+        bounds = [start, *cuts(start, end), end]
         out.extend((a, text[a:b]) for a, b in itertools.pairwise(bounds) if b > a)
         start = end
     return out
