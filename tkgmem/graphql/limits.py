@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from graphql import GraphQLError
 from pydantic import BaseModel, Field
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -20,6 +21,7 @@ from strawberry.extensions import (
 )
 
 from tkgmem.errors import InputError, NotFoundError, PermissionDenied, TkgError
+from tkgmem.graphql.documents import CachedDocuments, DocumentCache
 
 
 class Limits(BaseModel):
@@ -112,12 +114,20 @@ class ErrorPolicy(SchemaExtension):
 MASKED_MESSAGE = "Internal server error; the server log has the details."
 
 
-def limit_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
-    """Factories, so every request gets fresh extension instances."""
+def limit_extensions(limits: Limits, cache: DocumentCache | None = None) -> list[Callable[[], SchemaExtension]]:
+    """Factories, so every request gets fresh extension instances.
+
+    The depth and alias rule classes are built once here, not per request: every request of this
+    schema validates with the same rules, so its parsed and validated documents can be cached
+    (`CachedDocuments`, in `cache` or a new `DocumentCache` of this config alone). A document over a
+    limit is cached with its errors and rejected with them every time."""
+    rules = [*QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+             *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules]
+    documents = cache if cache is not None else DocumentCache()
     return [
         lambda: ErrorPolicy(limits),
         lambda: MaskErrors(should_mask_error=is_internal, error_message=MASKED_MESSAGE),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: CachedDocuments(documents),
     ]

@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from tkgmem.errors import TkgError
+from tkgmem.graphql.documents import DocumentCache
 from tkgmem.graphql.limits import Limits, limit_extensions
 from tkgmem.graphql.mutations import Mutation
 from tkgmem.graphql.queries import Query
@@ -28,14 +29,16 @@ class Schema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
-def build_schema(limits: Limits | None = None) -> Schema:
+def build_schema(limits: Limits | None = None, documents: DocumentCache | None = None) -> Schema:
+    """`documents` caches parsed and validated queries (a bounded one of this schema alone by default;
+    a shared one keeps each schema's validation results apart)."""
     limits = limits or Limits()
     return Schema(
         query=Query,
         mutation=Mutation,
         types=[EntityNode, FactNode, EventNode],
         scalar_overrides=SCALAR_OVERRIDES,
-        extensions=limit_extensions(limits),
+        extensions=limit_extensions(limits, documents),
         config=StrawberryConfig(auto_camel_case=True),
     )
 
