@@ -1,53 +1,40 @@
-"""One BLAS thread for the small matrix products of a query (a question's embedding, a vector search).
+"""Numpy's BLAS on one thread once queries are served (a question's embedding, a vector search).
 
-With OpenBLAS's default of one thread per core, such a product stalls whenever another core is busy (another
-request, another process), as its threads wait for each other. Measured on the 2-core machine under load ~4:
-an IVF search over 100k vectors took p99 130-175 ms on two threads and 18-27 ms on one, and a question's
-encoding went from 30 ms to about a second. A server gets its parallelism from concurrent requests instead.
-Bulk work (batch encoding, building an index) keeps every thread.
+With OpenBLAS's default of one thread per core, a query's small products stall whenever another core is
+busy (another request, another process), as the threads wait for each other. Measured on the 2-core machine
+under load ~4: an IVF search over 100k vectors took p99 130-175 ms on two threads and 18-27 ms on one, and a
+question's encoding went from 30 ms to about a second. Setting the limit around each query and restoring it
+after is no cure: changing OpenBLAS's thread count from a worker thread cost 40-300 ms a call. So the first
+query switches BLAS to one thread for the rest of the process; a server gets its parallelism from concurrent
+requests. Torch (batch encoding at ingest) has its own thread pool and is not affected.
 """
 
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
-from typing import Any
 
 
 class _OneThread:
-    """Limits BLAS to one thread while any query's products run, and restores it when the last one ends.
-
-    The limit is process-wide, so queries on several threads share it: with a plain `limit()` context each,
-    the one that entered second would "restore" the first one's limit and leave BLAS on one thread."""
+    """`with one_thread:` around a query's products; the first use sets the limit, later ones cost nothing."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._users = 0
-        self._limiter: Any = None
+        self._set = False
 
     def __enter__(self) -> None:
-        with self._lock:
-            if self._users == 0:
-                self._limiter = _controller().limit(limits=1, user_api="blas")
-            self._users += 1
+        if not self._set:
+            with self._lock:
+                if not self._set:
+                    from threadpoolctl import ThreadpoolController
+
+                    ThreadpoolController().limit(limits=1, user_api="blas")
+                    self._set = True
 
     def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._users == 0:
-                self._limiter.restore_original_limits()
-                self._limiter = None
+        return None
 
 
 one_thread = _OneThread()
-"""`with one_thread:` around the products of one query."""
-
-
-@lru_cache(maxsize=1)
-def _controller() -> Any:
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 __all__ = ["one_thread"]
