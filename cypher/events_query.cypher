@@ -1,8 +1,9 @@
 // name: events_query
 // Event versions believed at $as_of (latest when null), optionally of one participant and predicate,
-// overlapping [$window_start, $window_end) (open ends unbounded); ordered by valid start (unknown first).
+// overlapping [$window_start, $window_end) (open ends unbounded); ordered by valid start (unknown first),
+// the first $limit of them.
 // params: $tenant STRING, $participant_id STRING?, $predicate STRING?, $as_of DATETIME?,
-// params: $window_start DATETIME?, $window_end DATETIME?
+// params: $window_start DATETIME?, $window_end DATETIME?, $limit INTEGER
 MATCH (v:EventVersion {tenant: $tenant})
 WHERE ($participant_id IS NULL
        OR EXISTS { (v)-[:PARTICIPANT]->(:Entity {tenant: $tenant, id: $participant_id}) })
@@ -13,3 +14,4 @@ WHERE ($participant_id IS NULL
   AND ($window_start IS NULL OR v.valid_to IS NULL OR v.valid_to > $window_start)
 RETURN v.kind AS kind, v.body AS body, v.expired_at AS expired_at
 ORDER BY v.valid_from IS NOT NULL, v.valid_from, v.recorded_at
+LIMIT $limit

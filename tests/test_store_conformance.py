@@ -7,7 +7,19 @@ from datetime import datetime
 import pytest
 
 from tkgmem.errors import ConflictError, NotFoundError
-from tkgmem.model import Batch, Entity, Episode, Event, EventLink, EventQuery, FactInput, FactQuery, LinkType, Span
+from tkgmem.model import (
+    Batch,
+    Entity,
+    Episode,
+    Event,
+    EventLink,
+    EventQuery,
+    FactInput,
+    FactQuery,
+    LinkType,
+    Modality,
+    Span,
+)
 from tkgmem.store import Store
 from tkgmem.temporal import Basis, Granularity, Interval, as_utc
 
@@ -285,6 +297,29 @@ def test_events_links_and_participants(store: Store, tenant: str) -> None:
     assert [e.lineage_id for e in during] == ["ev_1"]
     assert [lk.type for lk in store.event_links(tenant, ["ev_2"])] == [LinkType.CAUSE]
 
+
+
+@pytest.mark.parametrize("window", [None, Interval.between("2023-03-01", "2023-09-01")])
+def test_limited_events_are_the_first_of_the_unlimited_order(store: Store, tenant: str,
+                                                              window: Interval | None) -> None:
+    ep = episode(tenant, "a year of plans and outings", "2023-12-31")
+    starts = [None, "2023-06-01", None, "2023-02-01", "2023-04-01", "2023-08-01", "2023-10-01", "2023-05-01"]
+    events = [Event(version_id=f"v_l{i}", lineage_id=f"ev_l{i}", tenant=tenant, predicate="do", summary=f"thing {i}",
+                    valid=Interval.between(s, None) if s is None else Interval.granule(s, Granularity.MONTH),
+                    modality=Modality.PLANNED if i % 3 == 0 else Modality.HAPPENED,
+                    recorded_at=t("2023-12-31"), provenance=(Span(episode_id=ep.id),))
+              for i, s in enumerate(starts)]
+    store.write(Batch(tenant=tenant, episodes=[ep], events=events), recorded_at=t("2023-12-31"))
+    every = [e.lineage_id for e in store.events(tenant, EventQuery(valid_overlaps=window))]
+    assert every[:2] == ["ev_l0", "ev_l2"]  # open starts first, then by start
+    for limit in (1, 2, 3, 5, 50):
+        assert [e.lineage_id for e in store.events(tenant, EventQuery(valid_overlaps=window, limit=limit))] \
+            == every[:limit]
+    happened = [e.lineage_id for e in store.events(tenant, EventQuery(valid_overlaps=window,
+                                                                      modalities=[Modality.HAPPENED]))]
+    assert "ev_l0" not in happened and "ev_l1" in happened
+    assert [e.lineage_id for e in store.events(
+        tenant, EventQuery(valid_overlaps=window, modalities=[Modality.HAPPENED], limit=2))] == happened[:2]
 
 def test_search_text_and_vector(store: Store, tenant: str) -> None:
     e1 = episode(tenant, "We adopted a puppy named Rex", "2023-01-01")

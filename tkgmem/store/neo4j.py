@@ -201,9 +201,12 @@ class Neo4jStore:
     def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
         rb = basis.resolved()
         window = query.valid_overlaps or Interval()
+        # The modality is in the body only: with that filter every match is read, then filtered and cut.
+        pushed = query.limit if query.limit and not query.modalities else _BIG
         found: list[Event] = self._versions(
             tenant, "events_query", participant_id=query.participant_id, predicate=query.predicate,
-            as_of=to_db_time(rb.as_of), window_start=to_db_time(window.start), window_end=to_db_time(window.end))
+            as_of=to_db_time(rb.as_of), window_start=to_db_time(window.start), window_end=to_db_time(window.end),
+            limit=pushed)
         if query.modalities:
             found = [e for e in found if e.modality in query.modalities]
         return found[: query.limit] if query.limit else found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -562,34 +562,44 @@ class SQLiteStore:
             return self._fact_where(tenant, query, rb, start_known)
 
         with self._read() as conn:
-            if query.limit is None:
-                return self._select(conn, *where_for(None), "ORDER BY valid_from IS NOT NULL, valid_from, recorded_at")
-            # With a limit: open-start facts first, then the others in start order, as two index scans
-            # that stop at the limit. One statement with that ORDER BY sorts every match first, which
-            # for a time window ("in 2019") is a tenth of a large memory (0.7 s at 100k facts).
-            first: list[Fact] = self._select(conn, *where_for(False), "ORDER BY recorded_at", query.limit)
-            if len(first) >= query.limit:
-                return first
-            return first + self._select(conn, *where_for(True), "ORDER BY valid_from, recorded_at",
-                                        query.limit - len(first))
+            return self._by_start(conn, where_for, query.limit)
+
+    def _by_start(self, conn: sqlite3.Connection, where_for: Callable[[bool | None], tuple[str, list[Any]]],
+                  limit: int | None) -> list[Any]:
+        """Versions matching `where_for(start_known)`, open-start first, then in start order.
+
+        With a limit, as two index scans that stop at the limit: one statement with that ORDER BY sorts
+        every match first, which for a time window ("in 2019") is a tenth of a large memory (0.7 s at
+        100k facts)."""
+        if limit is None:
+            return self._select(conn, *where_for(None), "ORDER BY valid_from IS NOT NULL, valid_from, recorded_at")
+        first: list[Any] = self._select(conn, *where_for(False), "ORDER BY recorded_at", limit)
+        if len(first) >= limit:
+            return first
+        return first + self._select(conn, *where_for(True), "ORDER BY valid_from, recorded_at", limit - len(first))
 
     def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
         rb = basis.resolved()
-        params: list[Any] = [tenant]
-        where = ["tenant = ? AND kind = 'event'"]
-        if query.participant_id is not None:
-            where.append("rowid IN (SELECT v.rowid FROM participants p CROSS JOIN versions v "
-                         "ON v.version_id = p.version_id WHERE p.tenant = ? AND p.entity_id = ?)")
-            params += [tenant, query.participant_id]
-        if query.predicate is not None:
-            where.append("predicate = ?")
-            params.append(query.predicate)
-        where.append(_tx_clause(rb.as_of, params))
         window = query.valid_overlaps or Interval()
-        where.append(_valid_clause(rb, window, params))
+
+        def where_for(start_known: bool | None) -> tuple[str, list[Any]]:
+            params: list[Any] = [tenant]
+            where = ["tenant = ? AND kind = 'event'"]
+            if query.participant_id is not None:
+                where.append("rowid IN (SELECT v.rowid FROM participants p CROSS JOIN versions v "
+                             "ON v.version_id = p.version_id WHERE p.tenant = ? AND p.entity_id = ?)")
+                params += [tenant, query.participant_id]
+            if query.predicate is not None:
+                where.append("predicate = ?")
+                params.append(query.predicate)
+            where.append(_tx_clause(rb.as_of, params))
+            where.append(_valid_clause(rb, window, params, start_known))
+            return " AND ".join(where), params
+
+        # The modality is in the body only: with that filter every match is read, then filtered and cut.
+        pushed = query.limit if query.limit and not query.modalities else None
         with self._read() as conn:
-            found: list[Event] = self._select(conn, " AND ".join(where), params,
-                                              "ORDER BY valid_from IS NOT NULL, valid_from, recorded_at")
+            found: list[Event] = self._by_start(conn, where_for, pushed)
         if query.modalities:
             found = [e for e in found if e.modality in query.modalities]
         return found[: query.limit] if query.limit else found
