@@ -139,7 +139,7 @@ class SQLiteStore:
         self._local = threading.local()
         self._shared: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
-        self._vectors = VectorCache()
+        self._vectors = VectorCache(None if path == ":memory:" else path)
         self.ann_min_rows = ann_min_rows  # tenants with fewer vectors are searched exactly (search_vector)
         self._rev = 0
         self._analyzed_rows = 0

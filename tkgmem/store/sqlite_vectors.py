@@ -9,6 +9,9 @@ Above a size threshold a tenant's vectors also get an approximate index (`vector
 the matrix it indexes: rows appended since its build are scored exactly as its tail, it is rebuilt when the tail
 grows past a fraction of it, and a full reload (an erase) drops it with the matrix, so an erased episode is never
 returned.
+
+A file store also keeps a large tenant's matrix in a file beside the database (`vector_file`): a process's first
+load reads it and only the rows added since from SQLite, if it provably matches the database.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tkgmem.store import vector_file
 from tkgmem.store.vector_index import IVFIndex
 
 # `+e.tenant`: walk episodes from the rowid on (only the new ones), not the tenant's whole index.
@@ -38,6 +42,7 @@ class TenantVectors:
     builder: threading.Thread | None = None
     builder_lock: threading.Lock = field(default_factory=threading.Lock)  # held only to start the builder
     build_lock: threading.Lock = field(default_factory=threading.Lock)  # one build at a time
+    from_file: int = 0  # rows read from the vector file rather than SQLite
 
     @property
     def matrix(self) -> np.ndarray:
@@ -87,9 +92,12 @@ class VectorCache:
     """Per-tenant matrices, refreshed when the store's data revision moves. A caller indexes `ids` only below
     the row count of the matrix it got: later appends extend the list in place but never those rows."""
 
-    def __init__(self) -> None:
+    def __init__(self, db_path: str | None = None, file_min_rows: int = vector_file.FILE_MIN_ROWS) -> None:
         self._tenants: dict[str, tuple[int, TenantVectors]] = {}
         self._lock = threading.Lock()  # readers on several threads share one matrix; appends must not interleave
+        self.db_path = db_path  # None: no vector files (an in-memory store)
+        self.file_min_rows = file_min_rows  # a first load that read this many rows from SQLite saves a file
+        self._files = None if db_path is None else vector_file.Writer(db_path)
 
     def snapshot(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[TenantVectors, list[str],
                                                                                        np.ndarray]:
@@ -105,12 +113,38 @@ class VectorCache:
         if cached is not None and cached[0] == revision:
             return cached[1]
         audit_count = conn.execute("SELECT count(*) FROM audit WHERE tenant = ?", (tenant,)).fetchone()[0]
-        vectors = cached[1] if cached is not None and cached[1].audit_count == audit_count else TenantVectors()
+        if cached is not None and cached[1].audit_count == audit_count:
+            vectors, fresh = cached[1], False
+        else:
+            vectors, fresh = self._from_file(conn, tenant, audit_count), True
         vectors.audit_count = audit_count
-        vectors.append(conn.execute(_NEW_ROWS, (vectors.last_rowid, tenant)).fetchall())
+        rows = conn.execute(_NEW_ROWS, (vectors.last_rowid, tenant)).fetchall()
+        vectors.append(rows)
         self._tenants[tenant] = (revision, vectors)
+        if fresh and self._files is not None and len(rows) >= self.file_min_rows:
+            n = len(vectors.ids)  # the rows up to last_rowid: later appends never change them
+            self._files.save(vector_file.Snapshot(tenant, audit_count, vectors.last_rowid, vectors.ids[:n],
+                                                  vectors.buffer[:n]))
         return vectors
 
+    def _from_file(self, conn: sqlite3.Connection, tenant: str, audit_count: int) -> TenantVectors:
+        if self.db_path is None:
+            return TenantVectors()
+        # Room for what was added since the file, without a doubling copy of the whole matrix on the first append.
+        saved = vector_file.read(conn, self.db_path, tenant, audit_count, spare_rows=self.file_min_rows)
+        if saved is None:
+            return TenantVectors()
+        last_rowid, ids, buffer = saved
+        return TenantVectors(last_rowid=last_rowid, ids=ids, buffer=buffer, from_file=len(ids))
+
+    def wait_for_files(self) -> None:
+        """Until the vector files being saved are written (tests; a process waits for them at exit anyway)."""
+        if self._files is not None:
+            self._files.wait()
+
     def forget(self, tenant: str) -> None:
+        """Drop the tenant's matrix, and its file: after an erase no copy of the erased vectors may stay on disk."""
         with self._lock:
             self._tenants.pop(tenant, None)
+            if self._files is not None:
+                self._files.discard(tenant)
