@@ -53,6 +53,18 @@ def test_all_frequent_terms_return_the_tenants_most_recent_matches(store: SQLite
     assert set(found) <= {f"a{i}" for i in range(15, 20)}  # among the `frequent_docs` (5) latest of tenant a
 
 
+
+def test_a_small_k_scores_fewer_recent_matches_of_frequent_terms(store: SQLiteStore) -> None:
+    store.frequent_docs = 400
+    texts = [f"moved again{' and again' * (i % 7)}, time {i}" for i in range(500)]  # BM25 varies with length
+    store.write(Batch(tenant="a", episodes=_episodes("a", texts, "a")))
+    few = _ids(store, "a", "moved", 3)
+    many = _ids(store, "a", "moved", 30)
+    assert len(few) == 3 and len(many) == 30
+    assert set(few) <= {f"a{i}" for i in range(400, 500)}  # a 3-hit search scores the 100 latest
+    assert not set(many) <= {f"a{i}" for i in range(400, 500)}  # 30 hits: the 400 (frequent_docs) latest
+    assert set(many) <= {f"a{i}" for i in range(100, 500)}
+
 def test_without_frequent_terms_ranking_is_plain_bm25(tmp_path: Path) -> None:
     texts = [f"pottery class number {i}" for i in range(8)] + ["pottery pottery with Ana", "Ana likes chess"]
     small = SQLiteStore(f"sqlite:///{tmp_path / 'small.db'}")  # default threshold: nothing is frequent here

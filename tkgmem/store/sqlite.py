@@ -659,7 +659,8 @@ class SQLiteStore:
         ("move" in 40% of a large memory's turns) would make every search linear in the memory. Frequent
         terms carry little weight in BM25 (small idf), so they score candidates but select few: the
         candidates are every episode with a rare term plus the tenant's `frequent_docs` most recent
-        episodes with only frequent ones (recency is the tie-breaker a memory wants among weak matches).
+        episodes with only frequent ones (recency is the tie-breaker a memory wants among weak matches;
+        for a small k, 20k of them: a 10-hit probe for a name scored 1,000 turns, 22 ms at 1M episodes).
         Candidates are ranked by the full query's BM25. Where no term is frequent (always, below
         `frequent_docs` episodes) this is exactly plain BM25.
         """
@@ -683,7 +684,8 @@ class SQLiteStore:
                 # FTS5 drives AND / NOT from the short rare-term lists, seeking into the long ones.
                 recent = (f"SELECT id, score FROM ({_HITS} WHERE episodes_fts MATCH ? AND e.tenant = ? "
                           "ORDER BY episodes_fts.rowid DESC LIMIT ?) ORDER BY score LIMIT ?")
-                queries += [(recent, (f"({frequent}) NOT ({rare})" if rare else frequent, tenant, cap, k))]
+                recent_window = min(cap, max(20 * k, 100))
+                queries += [(recent, (f"({frequent}) NOT ({rare})" if rare else frequent, tenant, recent_window, k))]
                 if rare:
                     queries += [(_HITS + top, (f"({rare}) AND ({frequent})", tenant, k)),
                                 (_HITS + top, (f"({rare}) NOT ({frequent})", tenant, k))]
