@@ -72,6 +72,21 @@ def test_identical_vectors_do_not_break_training() -> None:
     assert np.allclose(scores, 1.0, atol=1e-5) and np.all(data[rows] @ base[7] > 0.9999)
 
 
+
+def test_a_query_near_a_huge_list_reads_no_more_than_its_row_budget() -> None:
+    """Near-duplicate texts make one list far larger than the average; probing it and its neighbours
+    would read several times the rows of an average query."""
+    spread = clustered(4_000, seed=9)
+    duplicates = np.repeat(clustered(1, seed=10), 4_000, axis=0)
+    data = np.vstack([spread, duplicates])
+    index = IVFIndex.build(data, nlist=32, nprobe=4)
+    sizes = np.diff(index.offsets)
+    assert sizes.max() >= 4_000  # the duplicates share one list
+    rows, _ = index.search(duplicates[0], data.shape[0])  # k = everything: one result per row read
+    assert len(rows) == sizes.max()  # the huge list alone is past the budget (2 x 8,000 x 4 / 32 rows)
+    spread_rows, _ = index.search(spread[0], data.shape[0])
+    assert len(spread_rows) <= 2 * data.shape[0] * 4 / 32 + sizes.max()
+
 def test_results_are_deterministic() -> None:
     data, q = clustered(8_000, seed=7), clustered(1, seed=8)[0]
     a, b = IVFIndex.build(data), IVFIndex.build(data)
