@@ -73,19 +73,34 @@ def test_identical_vectors_do_not_break_training() -> None:
 
 
 
-def test_a_query_near_a_huge_list_reads_no_more_than_its_row_budget() -> None:
-    """Near-duplicate texts make one list far larger than the average; probing it and its neighbours
-    would read several times the rows of an average query."""
+def test_identical_vectors_are_stored_once_and_all_found() -> None:
+    """The same text many times (templated records) is one stored row that stands for all its rows."""
+    spread = clustered(2_000, seed=9)
+    same = clustered(1, seed=10)
+    data = np.vstack([spread[:1_000], np.repeat(same, 3_000, axis=0), spread[1_000:]])
+    index = IVFIndex.build(data, nlist=32)
+    assert index.vectors.shape[0] == 2_001 and index.n_base == 5_000
+    assert sorted(index.members.tolist()) == list(range(5_000))
+    rows, scores = index.search(same[0], 50)
+    assert rows.tolist() == list(range(1_000, 1_050))  # every copy is a hit, lowest rows first among equals
+    assert np.allclose(scores, 1.0, atol=1e-5)
+    rows, _ = index.search(same[0], 4_000)
+    assert set(range(1_000, 4_000)) <= set(rows.tolist())
+    for q in (same[0], spread[5], clustered(1, seed=12)[0]):  # probing every list is exact search
+        np.testing.assert_array_equal(index.search(q, 60, nprobe=index.nlist)[0], exact_top(data, q, 60))
+
+
+def test_a_query_near_a_dense_cluster_reads_at_most_its_row_budget() -> None:
+    """Near-duplicate texts make a few lists far larger than the average."""
     spread = clustered(4_000, seed=9)
-    duplicates = np.repeat(clustered(1, seed=10), 4_000, axis=0)
-    data = np.vstack([spread, duplicates])
-    index = IVFIndex.build(data, nlist=32, nprobe=4)
-    sizes = np.diff(index.offsets)
-    assert sizes.max() >= 4_000  # the duplicates share one list
-    rows, _ = index.search(duplicates[0], data.shape[0])  # k = everything: one result per row read
-    assert len(rows) == sizes.max()  # the huge list alone is past the budget (2 x 8,000 x 4 / 32 rows)
-    spread_rows, _ = index.search(spread[0], data.shape[0])
-    assert len(spread_rows) <= 2 * data.shape[0] * 4 / 32 + sizes.max()
+    near = np.repeat(clustered(1, seed=10), 4_000, axis=0) + 1e-3 * np.random.default_rng(11).normal(size=(4_000, DIM))
+    data = np.vstack([spread, (near / np.linalg.norm(near, axis=1, keepdims=True)).astype(np.float32)])
+    index = IVFIndex.build(data, nlist=32, nprobe=8)
+    budget = 2 * data.shape[0] * 8 / 32
+    for q in (near[0], spread[0]):
+        rows, _ = index.search(q, data.shape[0])  # k = everything: one result per row read
+        assert len(rows) <= budget + np.diff(index.offsets).max()
+
 
 def test_results_are_deterministic() -> None:
     data, q = clustered(8_000, seed=7), clustered(1, seed=8)[0]
