@@ -301,13 +301,7 @@ def measure_reads(store: SQLiteStore, gen: Generator, samples: int,
         return START + timedelta(days=(i * 37) % SPAN_DAYS)
 
     def question(i: int) -> str:
-        if encoder is None:
-            return f"Where did {person_name(i)} move to?"
-        # With the dense signal on, the questions vary in wording and topic: one question (its embedding
-        # without the person's name is the same for every person) would time and check one dense query only.
-        return [f"Where did {person_name(i)} move to?", f"Who moved to {gen.places[i % len(gen.places)]} in "
-                f"{when(i):%B %Y}?", f"Who started working at {gen.companies[i % len(gen.companies)]}?",
-                f"Who has taken up {HOBBIES[i % len(HOBBIES)]}?"][i % 4]
+        return search_question(gen, i, dense=encoder is not None)
 
     # The raw lookup under search is the store's full-text query on the text the retriever sends it
     # (the question's content words, without the names of the people asked about), worked out before timing;
@@ -415,6 +409,18 @@ def dense_setup(store: SQLiteStore, vectors: dict[int, list[float]], pool: int) 
         f"recall_at_{pool}": round(statistics.mean(recall[pool]), 4), "min_recall_at_10": round(min(recall[10]), 2)}}
 
 
+def search_question(gen: Generator, i: int, dense: bool) -> str:
+    """The `search` question for sample `i`. With the dense signal on, the questions vary in wording and topic:
+    one question (its embedding without the person's name is the same for every person) would time and check
+    one dense query only."""
+    if not dense:
+        return f"Where did {person_name(i)} move to?"
+    when = START + timedelta(days=(i * 37) % SPAN_DAYS)
+    return [f"Where did {person_name(i)} move to?", f"Who moved to {gen.places[i % len(gen.places)]} in "
+            f"{when:%B %Y}?", f"Who started working at {gen.companies[i % len(gen.companies)]}?",
+            f"Who has taken up {HOBBIES[i % len(HOBBIES)]}?"][i % 4]
+
+
 def profile_read(store: SQLiteStore, gen: Generator, op: str, samples: int, top: int = 25,
                  encoder: Any = None) -> str:
     """cProfile of `samples` calls of one read (`search` or `ask`), cumulative-time order: where the time goes."""
@@ -432,8 +438,8 @@ def profile_read(store: SQLiteStore, gen: Generator, op: str, samples: int, top:
             return ask(store, TENANT, f"Where did {person_name(i)} live in 2019?",
                        fallback=retriever.as_fallback(TENANT))
     else:
-        def call(i: int) -> Any:
-            return retriever.search(TENANT, f"Where did {person_name(i)} move to?", 10)
+        def call(i: int) -> Any:  # the questions `measure_reads` times
+            return retriever.search(TENANT, search_question(gen, i, dense=encoder is not None), 10)
     for i in people[:5]:
         call(i)
     profiler = cProfile.Profile()
