@@ -90,6 +90,21 @@ def test_identical_vectors_are_stored_once_and_all_found() -> None:
         np.testing.assert_array_equal(index.search(q, 60, nprobe=index.nlist)[0], exact_top(data, q, 60))
 
 
+
+def test_a_vector_many_rows_share_is_found_with_few_probes() -> None:
+    """Training weighs a vector by its rows, so a heavily repeated text draws a centroid near it; trained on
+    distinct rows only, 3 of these 16 queries near such vectors missed them (seeded data)."""
+    spread = clustered(4_000, seed=21, clusters=400)
+    repeated = [clustered(1, seed=100 + j)[0] for j in range(16)]
+    data = np.vstack([spread, *[np.repeat(v[None, :], 1_500, axis=0) for v in repeated]])
+    index = IVFIndex.build(data, nlist=64, nprobe=2)
+    rng = np.random.default_rng(5)
+    for j, v in enumerate(repeated):
+        q = v + 0.12 * rng.normal(size=DIM)  # a question near the repeated text, not equal to it
+        rows, _ = index.search((q / np.linalg.norm(q)).astype(np.float32), 5)
+        assert rows.tolist() == list(range(4_000 + 1_500 * j, 4_000 + 1_500 * j + 5))
+
+
 def test_a_query_near_a_dense_cluster_reads_at_most_its_row_budget() -> None:
     """Near-duplicate texts make a few lists far larger than the average."""
     spread = clustered(4_000, seed=9)

@@ -89,9 +89,12 @@ class IVFIndex:
         distinct = matrix[first]
         m = distinct.shape[0]
         rng = np.random.default_rng(seed)
-        wanted = nlist or default_nlist(m)
-        size = min(m, max(TRAIN_PER_LIST * wanted, 20_000), MAX_TRAIN)
-        sample = distinct[np.sort(rng.choice(m, size=size, replace=False))] if size < m else distinct
+        # Trained on all rows, duplicates included: a vector held by many rows must draw centroids near it, or
+        # its list's centroid sits among other vectors and queries near it miss it (measured: recall@10 of
+        # such queries fell to 0 when training on distinct rows only).
+        wanted = nlist or default_nlist(n)
+        size = min(n, max(TRAIN_PER_LIST * wanted, 20_000), MAX_TRAIN)
+        sample = matrix[np.sort(rng.choice(n, size=size, replace=False))] if size < n else matrix
         centroids = _kmeans(sample, wanted, iterations, rng)
         assign = np.concatenate([_nearest(distinct[i:i + _CHUNK], centroids) for i in range(0, m, _CHUNK)])
         order = np.argsort(assign, kind="stable")  # sorted row j is distinct row order[j]
