@@ -104,7 +104,7 @@ class HybridRetriever:
         pool = _Pool()
         # The question is embedded on another thread while the full-text index is read (both release the
         # GIL): at 1M facts that hides the ~15 ms encoding behind the ~20 ms lexical search.
-        encoding = _encoding_threads().submit(self.encoder.encode, [stripped]) if self.encoder else None
+        encoding = _encoding_threads().submit(self.encoder.encode, [stripped]) if self.encoder is not None else None
         # Content words only: function words add nothing to the ranking but make the index visit many rows.
         lexical = self.store.search_text(tenant, " ".join(content_words(stripped)) or stripped, pool_size)
         pool.add("lexical", ((h.episode_id, h.score) for h in lexical), len(lexical) >= pool_size)
