@@ -551,9 +551,17 @@ class SQLiteStore:
         return " AND ".join(where), params
 
     def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> int:
-        where, params = self._fact_where(tenant, query, basis.resolved())
+        rb = basis.resolved()
+        where, params = self._fact_where(tenant, query, rb)
+        # A count of the facts valid at a point, by relation or not, matches a large share of them, so walking
+        # the tenant's current versions beats the MULTI-INDEX OR on valid_from that SQLite picks from its
+        # statistics (64 against 250 ms for 48k of 98k facts). A subject, an object or a time window (which
+        # may be narrow: 836 facts in one early month) can narrow it: no hint then.
+        broad = (rb.as_of is None and not query.all_versions and query.valid_overlaps is None
+                 and query.subject_id is None and query.object_id is None and query.entity_id is None)
+        table = "versions INDEXED BY versions_expired_kind" if broad else "versions"
         with self._read() as conn:
-            return int(conn.execute(f"SELECT count(*) FROM versions WHERE {where}", params).fetchone()[0])
+            return int(conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0])
 
     def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
         rb = basis.resolved()
