@@ -3,8 +3,8 @@
 Why: importing torch and sentence-transformers costs ~8 s, which a one-off `tkgmem ask` pays for a
 single question's embedding. The forward pass of a 6-layer, 384-wide BERT is a few small matrix
 products, so numpy does it in milliseconds after ~0.3 s of loading. It computes the same function as
-sentence-transformers (tests compare the two). It is ~4 times slower than torch on large batches, so
-`nlp.Encoder` uses it only for a few texts at a time (a question), and only before torch is loaded.
+sentence-transformers (tests compare the two). On one thread it beats torch up to a few texts and is ~4
+times slower on large batches, so `nlp.Encoder` uses it for a few texts at a time (a question).
 """
 
 from __future__ import annotations

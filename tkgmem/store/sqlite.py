@@ -45,6 +45,7 @@ from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.settings import Settings
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from tkgmem.store.sqlite_vectors import VectorCache
+from tkgmem.store.vector_index import top_k
 from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
 from tkgmem.store.views import changes_from, diff_versions, timeline_items
 from tkgmem.temporal import Basis, Interval, ResolvedBasis, utcnow
@@ -723,7 +724,7 @@ class SQLiteStore:
                 rows, found = index.search(q, k, matrix)
             else:
                 scores = matrix @ q
-                top = np.argpartition(-scores, min(k, n - 1))[:k] if n > k else np.arange(n)
+                top = top_k(scores, k)
                 rows = top[np.argsort(-scores[top])]
                 found = scores[rows]
         return [SearchHit(episode_id=ids[i], score=float(s))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tkgmem.store import vector_file
-from tkgmem.store.vector_index import IVFIndex
+from tkgmem.store.vector_index import IVFIndex, normalise_rows
 
 # `+e.tenant`: walk episodes from the rowid on (only the new ones), not the tenant's whole index.
 _NEW_ROWS = ("SELECT e.rowid, e.id, m.vector FROM episodes e JOIN embeddings m "
@@ -53,7 +53,7 @@ class TenantVectors:
             return
         # One buffer for all rows, not one array per row: a 1M-row load spent seconds in per-row overhead.
         new = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        new = new / np.maximum(np.sqrt(np.einsum("ij,ij->i", new, new))[:, None], 1e-12)
+        new = normalise_rows(new)
         n, need = len(self.ids), len(self.ids) + len(rows)
         if self.buffer.shape[0] < need or self.buffer.shape[1] != new.shape[1]:
             grown = np.zeros((max(need, 2 * self.buffer.shape[0]), new.shape[1]), dtype=np.float32)

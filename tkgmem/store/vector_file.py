@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tkgmem.store.vector_index import normalise_rows
+
 log = logging.getLogger(__name__)
 
 # Below this many vectors a tenant loads from SQLite in under a second; a file would only cost disk.
@@ -81,10 +83,6 @@ def _samples(n: int) -> list[int]:
     spread = np.linspace(0, n - 1, min(n, _SAMPLES // 2)).astype(np.int64).tolist()
     rng = np.random.default_rng(secrets.randbits(64))  # positions a bad file cannot have been fitted to
     return sorted({*spread, *rng.integers(0, n, min(n, _SAMPLES // 2)).tolist(), n - 1})
-
-
-def _normalise(matrix: np.ndarray) -> np.ndarray:
-    return matrix / np.maximum(np.sqrt(np.einsum("ij,ij->i", matrix, matrix))[:, None], 1e-12)
 
 
 def read(conn: sqlite3.Connection, db_path: str, tenant: str, audit_count: int,
@@ -160,7 +158,7 @@ def _samples_match(conn: sqlite3.Connection, tenant: str, last_rowid: int, ids: 
         blobs.append(row[1])
     if previous != last_rowid:
         return False
-    stored = _normalise(np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1))
+    stored = normalise_rows(np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1))
     return bool(np.allclose(stored, buffer[positions], rtol=1e-5, atol=1e-6))
 
 

@@ -106,7 +106,7 @@ class IVFIndex:
         starts = np.concatenate([[0], np.cumsum(counts)])[:-1]
         lengths = counts[order]
         member_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        members = by_distinct[np.repeat(starts[order] - member_offsets[:-1], lengths) + np.arange(n)]
+        members = by_distinct[_ranges(starts[order], lengths)]
         return cls(centroids=centroids, offsets=offsets, vectors=distinct[order],
                    positions=members[member_offsets[:-1]], members=members, member_offsets=member_offsets,
                    nprobe=nprobe or default_nprobe(centroids.shape[0]))
@@ -137,9 +137,8 @@ class IVFIndex:
             found.append((np.arange(self.n_base, self.n_base + tail.shape[0], dtype=np.int64), tail @ q))
         all_rows = np.concatenate([r for r, _ in found])
         all_scores = np.concatenate([sc for _, sc in found])
-        if all_scores.shape[0] > k:
-            keep = np.argpartition(-all_scores, k - 1)[:k] if k > 0 else np.zeros(0, dtype=np.int64)
-            all_scores, all_rows = all_scores[keep], all_rows[keep]
+        keep = top_k(all_scores, k)
+        all_scores, all_rows = all_scores[keep], all_rows[keep]
         order = np.lexsort((all_rows, -all_scores))
         return all_rows[order], all_scores[order]
 
@@ -150,10 +149,8 @@ class IVFIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = np.concatenate([self.vectors[r[0]:r[-1] + 1] @ q for r in rows])
         sorted_rows = np.concatenate(rows)
-        if scores.shape[0] > k:
-            keep = np.argpartition(-scores, k - 1)[:k] if k > 0 else np.zeros(0, dtype=np.int64)
-            scores, sorted_rows = scores[keep], sorted_rows[keep]
-        return sorted_rows, scores
+        keep = top_k(scores, k)
+        return sorted_rows[keep], scores[keep]
 
     def _expand(self, sorted_rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The caller's rows behind the best sorted rows, best first, lowest row first among equals, up to `k`."""
@@ -162,9 +159,26 @@ class IVFIndex:
         lengths = self.member_offsets[sorted_rows + 1] - self.member_offsets[sorted_rows]
         take = int(np.searchsorted(np.cumsum(lengths), k)) + 1  # sorted rows needed to fill k
         sorted_rows, scores, lengths = sorted_rows[:take], scores[:take], lengths[:take]
-        firsts = self.member_offsets[sorted_rows]
-        at = np.repeat(firsts - np.concatenate([[0], np.cumsum(lengths)])[:-1], lengths) + np.arange(lengths.sum())
+        at = _ranges(self.member_offsets[sorted_rows], lengths)
         return self.members[at][:k], np.repeat(scores, lengths)[:k]
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` largest `scores`, in no particular order (all of them when there are fewer)."""
+    if scores.shape[0] <= k:
+        return np.arange(scores.shape[0])
+    return np.argpartition(-scores, k - 1)[:k] if k > 0 else np.zeros(0, dtype=np.int64)
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (a zero row stays zero)."""
+    return matrix / np.maximum(np.sqrt(np.einsum("ij,ij->i", matrix, matrix))[:, None], 1e-12)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices starts[0] .. starts[0]+lengths[0]-1, then those of the next range, and so on."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
 
 
 def _runs(lists: np.ndarray, offsets: np.ndarray) -> list[tuple[int, int]]:
