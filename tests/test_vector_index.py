@@ -106,15 +106,23 @@ def test_a_vector_many_rows_share_is_found_with_few_probes() -> None:
 
 
 def test_a_query_near_a_dense_cluster_reads_at_most_its_row_budget() -> None:
-    """Near-duplicate texts make a few lists far larger than the average."""
-    spread = clustered(4_000, seed=9)
-    near = np.repeat(clustered(1, seed=10), 4_000, axis=0) + 1e-3 * np.random.default_rng(11).normal(size=(4_000, DIM))
-    data = np.vstack([spread, (near / np.linalg.norm(near, axis=1, keepdims=True)).astype(np.float32)])
-    index = IVFIndex.build(data, nlist=32, nprobe=8)
-    budget = 2 * data.shape[0] * 8 / 32
-    for q in (near[0], spread[0]):
-        rows, _ = index.search(q, data.shape[0])  # k = everything: one result per row read
-        assert len(rows) <= budget + np.diff(index.offsets).max()
+    """Near-duplicate texts can make one list far larger than the average. Hand-built index: one list of 5,000
+    rows around v and 99 lists of 10; the first (nearest) list is always read, and with 10 probes the budget
+    (2 x 5,990 x 10 / 100 = 1,198 rows) stops the probe there instead of reading 9 more lists."""
+    rng = np.random.default_rng(15)
+    v = clustered(1, seed=16)[0]
+    big = v + 1e-3 * rng.normal(size=(5_000, DIM))
+    others = clustered(990, seed=17, clusters=99)
+    vectors = np.vstack([big / np.linalg.norm(big, axis=1, keepdims=True), others]).astype(np.float32)
+    centroids = np.vstack([v[None, :], [others[10 * j] for j in range(99)]]).astype(np.float32)
+    n = vectors.shape[0]
+    index = IVFIndex(centroids=centroids, offsets=np.array([0, *range(5_000, n + 1, 10)], dtype=np.int64),
+                     vectors=vectors, positions=np.arange(n), members=np.arange(n),
+                     member_offsets=np.arange(n + 1), nprobe=10)
+    rows, _ = index.search(v, n)  # k = everything: one result per row read
+    assert sorted(rows.tolist()) == list(range(5_000))
+    rows, _ = index.search(others[0], n)  # an ordinary query reads its 10 lists
+    assert len(rows) == 100
 
 
 def test_results_are_deterministic() -> None:
