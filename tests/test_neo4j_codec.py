@@ -12,7 +12,7 @@ from tkgmem.errors import ConfigError, StoreError
 from tkgmem.model import Entity, Episode, Event, EventLink, Fact, LinkType, Participant, Span
 from tkgmem.store import neo4j_codec as codec
 from tkgmem.store.queries import schema_files
-from tkgmem.store.sqlite import _fts_query
+from tkgmem.store.sqlite_fts import fts_words, or_query
 from tkgmem.temporal import Granularity, Interval, as_utc
 
 
@@ -112,7 +112,7 @@ def test_episode_round_trip_keeps_metadata_times_and_original_embedding() -> Non
 
 def test_lucene_query_uses_the_same_words_as_the_embedded_store() -> None:
     for text in ["puppy?", "Where did Alice live in 2021?", "  ", "a b c", "C'est l'été"]:
-        assert codec.lucene_query(text) == _fts_query(text)
+        assert codec.lucene_query(text) == or_query(fts_words(text))
     assert codec.lucene_query("puppy named Rex!") == '"puppy" OR "named" OR "Rex"'
 
 

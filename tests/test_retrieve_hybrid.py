@@ -13,6 +13,7 @@ from tkgmem.model import Batch, Entity, Episode, Event, Participant, SearchHit, 
 from tkgmem.retrieve.evidence import Evidence
 from tkgmem.retrieve.hybrid import HybridRetriever, _question_range
 from tkgmem.retrieve.query import analyse, content_words, names_in
+from tkgmem.retrieve.weights import Weights
 from tkgmem.store import Store
 from tkgmem.temporal import Basis, Granularity, Interval
 
@@ -133,6 +134,21 @@ def test_time_range_boosts_episodes_said_in_it(store: Store, tenant: str) -> Non
     found = retriever.search(tenant, "When did we go to the beach?", k=2, time_range=may)
     assert ids(found)[0] == "ep1"
     assert "time" in found[0].sources
+
+
+def test_time_range_selects_through_events_only_when_they_fit_the_pool(store: Store, tenant: str) -> None:
+    # The turns share no word with the question; only the events dated in the range lead to them.
+    turns = [turn(tenant, n, "Alice", text) for n, text in enumerate(["Legs are jelly.", "So tired!", "Huge day."])]
+    events = [Event(version_id=f"v{n}", lineage_id=f"ev{n}", tenant=tenant, recorded_at=T0, predicate="do",
+                    summary="something", valid=Interval.granule(T0, Granularity.DAY),
+                    provenance=(Span(episode_id=f"ep{n}"),)) for n in range(3)]
+    write(store, tenant, turns, events=events)
+    window = Interval.granule(T0, Granularity.MONTH)
+    found = HybridRetriever(store, weights=Weights(pool=3)).search(tenant, "What happened?", k=3, time_range=window)
+    assert sorted(ids(found)) == ["ep0", "ep1", "ep2"] and all(e.event_ids for e in found)
+    # Three events for a pool of two: which two would be kept is arbitrary, so the range selects nothing.
+    assert HybridRetriever(store, weights=Weights(pool=2)).search(tenant, "What happened?", k=3,
+                                                                  time_range=window) == []
 
 
 def test_entity_expansion_reaches_episodes_through_events(store: Store, tenant: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from tkgmem.model import Basis, Batch, Episode, FactInput, FactQuery
 from tkgmem.store.sqlite import SQLiteStore
+from tkgmem.store.sqlite_fts import or_query, varints
 from tkgmem.temporal import Interval
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -115,3 +116,34 @@ def test_vector_search_sees_later_writes_and_erasures_from_any_process(tmp_path:
     writer.write(_with_vectors("a", 8, 1))  # after an erase, appends are still seen
     found = [h.episode_id for h in reader.search_vector("a", _vector(0), k=100)]
     assert len(found) == 8 and "a8-0" in found and "a3-3" not in found
+
+
+def _fts5_scores(store: SQLiteStore, words: list[str]) -> dict[str, float]:
+    """FTS5's own BM25 of the whole query (reads every term's full index entry)."""
+    rows = store.conn.execute(
+        "SELECT e.id, bm25(episodes_fts) FROM episodes_fts JOIN episodes e ON e.rowid = episodes_fts.rowid "
+        "WHERE episodes_fts MATCH ?", (or_query(words),)).fetchall()
+    return {eid: -score for eid, score in rows}
+
+
+@pytest.mark.parametrize("sample_rows", [5000, 40])
+def test_frequent_terms_add_fts5s_own_bm25_summand(store: SQLiteStore, sample_rows: int) -> None:
+    # Words occur once per turn and turns differ in length, so the summands computed outside FTS5 (length
+    # normalisation and idf) must match FTS5's to the last digit when the sample holds every row; from the
+    # latest 40 rows of 83, the document frequencies are estimated and the scores close.
+    store.frequent_docs = 20
+    store._fts.sample_rows = sample_rows
+    texts = [("moved house " if i % 3 == 0 else "moved ") + "word " * (i % 7) + f"t{i}" for i in range(80)]
+    texts += ["we moved to Zanzibar", "Zanzibar house", "Zanzibar"]
+    store.write(Batch(tenant="a", episodes=_episodes("a", texts, "a")))
+    hits = store.search_text("a", "moved house Zanzibar", 20)
+    expected = _fts5_scores(store, ["moved", "house", "Zanzibar"])
+    assert [h.episode_id for h in hits[:3]] == ["a81", "a82", "a80"]  # the rare word, with "house" first
+    assert len(hits) == 20  # 3 with the rare word + the 17 best of the 20 latest with only frequent ones
+    for h in hits:
+        assert h.score == pytest.approx(expected[h.episode_id], rel=1e-9 if sample_rows > 100 else 0.15)
+
+
+def test_varints_read_sqlites_encoding() -> None:
+    assert varints(bytes([0x05, 0x81, 0x00, 0xBD, 0x84, 0x40])) == [5, 128, 1_000_000]
+    assert varints(bytes([0xFF] * 8 + [0x01])) == [(2**56 - 1) << 8 | 1]

@@ -200,12 +200,18 @@ class HybridRetriever:
             (pool[eid].fact_ids if kind == "fact" else pool[eid].event_ids).append(lineage)
 
     def _time_signal(self, tenant: str, window: Interval, basis: Basis, pool: _Pool) -> None:
-        """Episodes cited by facts and events valid in the window, the tighter the fit the better."""
+        """Episodes cited by facts and events valid in the window, the tighter the fit the better.
+
+        A window holding more facts (or events) than the pool selects nothing: which of them would fill
+        the pool is arbitrary, so that list is left out (the episodes said in the window keep their
+        prior). In a large memory every month holds thousands of facts."""
         limit = self.weights.pool
         hits: list[tuple[str, float, str, str]] = []
-        for fact in self.store.facts(tenant, FactQuery(valid_overlaps=window, limit=limit), basis):
+        facts = self.store.facts(tenant, FactQuery(valid_overlaps=window, limit=limit + 1), basis)
+        for fact in facts if len(facts) <= limit else []:
             hits.extend((s.episode_id, _fit(fact.valid, window), "fact", fact.lineage_id) for s in fact.provenance)
-        for event in self.store.events(tenant, EventQuery(valid_overlaps=window, limit=limit), basis):
+        events = self.store.events(tenant, EventQuery(valid_overlaps=window, limit=limit + 1), basis)
+        for event in events if len(events) <= limit else []:
             hits.extend((s.episode_id, _fit(event.valid, window), "event", event.lineage_id)
                         for s in event.provenance)
         pool.add("time", ((eid, score) for eid, score, _, _ in hits))

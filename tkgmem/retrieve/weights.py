@@ -10,7 +10,10 @@ each one helps; see BENCHMARKS.md):
   dense weigh the same.
 - Graph signals (facts and events about the question's entities, facts and events valid in its time
   range) are corroboration, weighted half a text signal: they are only as good as extraction. A fact or
-  event counts for a question only when it shares at least half of the question's content words.
+  event counts for a question only when it shares at least half of the question's content words. A time
+  range holding more facts (or events) than the pool selects none of them: which would fill the pool is
+  arbitrary (LoCoMo: 49 of 198 ranges held over 200 events; leaving them out changed no category by more
+  than a point).
 - A reply inherits half of the relevance of the turn it answers, a question a third of its answer's.
 - A question that names a person is answered mostly by that person's own turns, but not only (the other
   side of a conversation may report it, or the question names the wrong person), so the other speakers'

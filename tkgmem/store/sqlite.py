@@ -43,6 +43,7 @@ from tkgmem.model import (
 )
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.settings import Settings
+from tkgmem.store.sqlite_fts import FullTextSearch
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from tkgmem.store.sqlite_vectors import VectorCache
 from tkgmem.store.vector_index import top_k
@@ -107,23 +108,9 @@ def _valid_clause(basis: ResolvedBasis, window: Interval | None, params: list[An
     return " AND ".join(clauses) or "1"
 
 
-def _fts_words(text: str) -> list[str]:
-    return [w for w in "".join(c if c.isalnum() else " " for c in text).split() if len(w) > 1]
-
-
-def _fts_query(text: str) -> str:
-    return _or_query(_fts_words(text))
-
-
-def _or_query(words: Iterable[str]) -> str:
-    return " OR ".join(f'"{w}"' for w in words)
-
-
 # Below this many vectors brute force is exact and fast enough (~10 ms at 100k x 384); above it search_vector
 # uses an approximate index (brute force at 1M: 85 ms on an idle machine, ~550 ms on a busy one).
 ANN_MIN_ROWS: int = Settings.model_fields["ann_min_rows"].default
-
-_HITS = "SELECT e.id, bm25(episodes_fts) AS score FROM episodes_fts JOIN episodes e ON e.rowid = episodes_fts.rowid "
 
 
 class SQLiteStore:
@@ -141,6 +128,7 @@ class SQLiteStore:
         self._shared: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
         self._vectors = VectorCache(None if path == ":memory:" else path)
+        self._fts = FullTextSearch()
         self.ann_min_rows = ann_min_rows  # tenants with fewer vectors are searched exactly (search_vector)
         self._rev = 0
         self._analyzed_rows = 0
@@ -656,51 +644,21 @@ class SQLiteStore:
             found = self._select(conn, "tenant = ? AND (recorded_at >= ? OR expired_at >= ?)", [tenant, t, t])
         return changes_from(found, since)[:limit]
 
-    frequent_docs = 1000
-    """A query term found in at least this many episodes (all tenants) is "frequent": see `search_text`.
-    Above the turn count of a long conversation (LoCoMo's longest has ~700), so memories of that size
-    rank by plain BM25; small enough that a search reads a few thousand index entries at most."""
+    @property
+    def frequent_docs(self) -> int:
+        """A query term found in at least this many episodes (all tenants) is "frequent" (see `sqlite_fts`).
+        Above the turn count of a long conversation (LoCoMo's longest has ~700), so memories of that size
+        rank by plain BM25; small enough that a search reads a few thousand index entries at most."""
+        return self._fts.frequent_docs
+
+    @frequent_docs.setter
+    def frequent_docs(self, value: int) -> None:
+        self._fts.frequent_docs = value
 
     def search_text(self, tenant: str, text: str, k: int = 10) -> list[SearchHit]:
-        """BM25 over episode text (OR of the words), best first, at a cost bounded by `frequent_docs`.
-
-        FTS5 scores every row that matches any term before it can take the top k, so one common word
-        ("move" in 40% of a large memory's turns) would make every search linear in the memory. Frequent
-        terms carry little weight in BM25 (small idf), so they score candidates but select few: the
-        candidates are every episode with a rare term plus the tenant's `frequent_docs` most recent
-        episodes with only frequent ones (recency is the tie-breaker a memory wants among weak matches;
-        for a small k, 20k of them: a 10-hit probe for a name scored 1,000 turns, 22 ms at 1M episodes).
-        Candidates are ranked by the full query's BM25. Where no term is frequent (always, below
-        `frequent_docs` episodes) this is exactly plain BM25.
-        """
-        words = list({w.casefold(): w for w in _fts_words(text)}.values())
-        if not words:
-            return []
-        cap = self.frequent_docs
-        queries: list[tuple[str, tuple[Any, ...]]] = []
+        """BM25 over episode text (OR of the words), best first, at a cost bounded by the rare words."""
         with self._read() as conn:
-            # min(document frequency, cap) of each term: reading at most `cap` index entries per term.
-            df = {w: conn.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM episodes_fts WHERE episodes_fts MATCH ? LIMIT ?)",
-                (_or_query([w]), cap)).fetchone()[0] for w in words}
-            rare = _or_query(w for w in words if 0 < df[w] < cap)
-            frequent = _or_query(w for w in words if df[w] >= cap)
-            top = "WHERE episodes_fts MATCH ? AND e.tenant = ? ORDER BY score LIMIT ?"
-            if not frequent:
-                queries += [(_HITS + top, (rare, tenant, k))] if rare else []
-            else:
-                # Each query names every term once (as a match or a NOT), so all score on one scale, and
-                # FTS5 drives AND / NOT from the short rare-term lists, seeking into the long ones.
-                recent = (f"SELECT id, score FROM ({_HITS} WHERE episodes_fts MATCH ? AND e.tenant = ? "
-                          "ORDER BY episodes_fts.rowid DESC LIMIT ?) ORDER BY score LIMIT ?")
-                recent_window = min(cap, max(20 * k, 100))
-                queries += [(recent, (f"({frequent}) NOT ({rare})" if rare else frequent, tenant, recent_window, k))]
-                if rare:
-                    queries += [(_HITS + top, (f"({rare}) AND ({frequent})", tenant, k)),
-                                (_HITS + top, (f"({rare}) NOT ({frequent})", tenant, k))]
-            rows = [r for sql, params in queries for r in conn.execute(sql, params).fetchall()]
-        rows.sort(key=lambda r: (r[1], r[0]))
-        return [SearchHit(episode_id=r[0], score=-float(r[1])) for r in rows[:k]]
+            return self._fts.search(conn, tenant, text, k)
 
     def search_vector(self, tenant: str, vector: Sequence[float], k: int = 10, *,
                       exact: bool = False) -> list[SearchHit]:
