@@ -3,7 +3,7 @@
 // basis rules), counted in the database so a page's totalCount does not read every match.
 // params: $tenant STRING, $subject_id STRING?, $object_id STRING?, $entity_id STRING?, $relation STRING?,
 // params: $relations LIST<STRING>?, $as_of DATETIME?, $valid_at DATETIME, $use_window BOOLEAN,
-// params: $window_start DATETIME?, $window_end DATETIME?, $all_versions BOOLEAN
+// params: $window_start DATETIME?, $window_end DATETIME?, $all_versions BOOLEAN, $at_most INTEGER
 MATCH (v:Fact {tenant: $tenant})
 WHERE ($subject_id IS NULL OR v.subject_id = $subject_id)
   AND ($object_id IS NULL OR v.object_id = $object_id)
@@ -17,4 +17,5 @@ WHERE ($subject_id IS NULL OR v.subject_id = $subject_id)
                      AND ($window_start IS NULL OR v.valid_to IS NULL OR v.valid_to > $window_start)
                 ELSE (v.valid_from IS NULL OR v.valid_from <= $valid_at)
                      AND (v.valid_to IS NULL OR v.valid_to > $valid_at) END))
+WITH v LIMIT $at_most
 RETURN count(v) AS facts

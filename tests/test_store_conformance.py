@@ -172,6 +172,9 @@ def test_count_facts_agrees_with_facts(store: Store, tenant: str, alice_story, b
     counts = [store.count_facts(tenant, q, basis) for q in queries]
     assert counts == [len(store.facts(tenant, q.model_copy(update={"limit": None}), basis)) for q in queries]
     assert counts[-1] > 1 and store.count_facts("no-such-tenant", FactQuery(), basis) == 0
+    for at_most in (0, 1, 2, 100):  # counting stops there ("are there more than n?")
+        assert [store.count_facts(tenant, q, basis, at_most=at_most) for q in queries] == [
+            min(n, at_most) for n in counts]
 
 
 def test_contradiction_touches_only_same_subject_and_relation(store: Store, tenant: str) -> None:

@@ -204,11 +204,14 @@ class HybridRetriever:
 
         A window holding more facts (or events) than the pool selects nothing: which of them would fill
         the pool is arbitrary, so that list is left out (the episodes said in the window keep their
-        prior). In a large memory every month holds thousands of facts."""
+        prior). In a large memory every month holds thousands of facts: counting up to the pool size
+        first spares decoding them."""
         limit = self.weights.pool
         hits: list[tuple[str, float, str, str]] = []
-        facts = self.store.facts(tenant, FactQuery(valid_overlaps=window, limit=limit + 1), basis)
-        for fact in facts if len(facts) <= limit else []:
+        query = FactQuery(valid_overlaps=window, limit=limit)
+        facts = self.store.facts(tenant, query, basis) if self.store.count_facts(
+            tenant, query, basis, at_most=limit + 1) <= limit else []
+        for fact in facts:
             hits.extend((s.episode_id, _fit(fact.valid, window), "fact", fact.lineage_id) for s in fact.provenance)
         events = self.store.events(tenant, EventQuery(valid_overlaps=window, limit=limit + 1), basis)
         for event in events if len(events) <= limit else []:

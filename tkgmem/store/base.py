@@ -100,9 +100,11 @@ class Store(Protocol):
         `query.valid_overlaps` when given), ordered by valid start."""
         ...
 
-    def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> int:
+    def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis(), *,
+                    at_most: int | None = None) -> int:
         """How many facts `facts` would return without a limit (`query.limit` is ignored), counted in the
-        store: a page's `totalCount` should not read every match."""
+        store: a page's `totalCount` should not read every match. With `at_most`, counting stops there:
+        "are there more than n?" costs n index entries, not the whole match."""
         ...
 
     def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]: ...

@@ -194,9 +194,11 @@ class Neo4jStore:
         return self._versions(tenant, name, **self._fact_params(query, basis),
                               limit=query.limit if query.limit is not None else _BIG)
 
-    def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> int:
+    def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis(), *,
+                    at_most: int | None = None) -> int:
         params = self._fact_params(query, basis)
-        return int(self._read(lambda tx: run(tx, "facts_count", tenant=tenant, **params))[0]["facts"])
+        at_most = _BIG if at_most is None else max(at_most, 0)
+        return int(self._read(lambda tx: run(tx, "facts_count", tenant=tenant, at_most=at_most, **params))[0]["facts"])
 
     def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
         rb = basis.resolved()

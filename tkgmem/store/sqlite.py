@@ -539,7 +539,8 @@ class SQLiteStore:
             where.append("valid_from IS NOT NULL" if start_known else "valid_from IS NULL")
         return " AND ".join(where), params
 
-    def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> int:
+    def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis(), *,
+                    at_most: int | None = None) -> int:
         rb = basis.resolved()
         where, params = self._fact_where(tenant, query, rb)
         # A count of the facts valid at a point, by relation or not, matches a large share of them, so walking
@@ -549,8 +550,11 @@ class SQLiteStore:
         broad = (rb.as_of is None and not query.all_versions and query.valid_overlaps is None
                  and query.subject_id is None and query.object_id is None and query.entity_id is None)
         table = "versions INDEXED BY versions_expired_kind" if broad else "versions"
+        sql = f"SELECT 1 FROM {table} WHERE {where}"
+        if at_most is not None:
+            sql, params = f"{sql} LIMIT ?", [*params, max(at_most, 0)]
         with self._read() as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0])
+            return int(conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
 
     def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
         rb = basis.resolved()
