@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tkgmem.model import Batch, Episode
+from tkgmem.store import open_store as open_configured
 from tkgmem.store import vector_file
 from tkgmem.store.sqlite import SQLiteStore
 from tkgmem.store.sqlite_vectors import TenantVectors
@@ -200,6 +201,19 @@ def test_small_tenants_and_memory_stores_have_no_file(tmp_path: Path) -> None:
     memory._vectors.file_min_rows = 1
     memory.write(batch(data, 0))
     assert ids(memory, data[0], 1) == ["e0"] and memory._vectors.db_path is None
+
+
+def test_the_file_can_be_turned_off_by_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "m.db"
+    data = saved(db)  # a valid file exists already: turned off, it is neither read nor rewritten
+    monkeypatch.setenv("TKGMEM_VECTOR_FILE_MIN_ROWS", "0")
+    store = open_configured(f"sqlite:///{db}")
+    assert isinstance(store, SQLiteStore) and ids(store, data[3], 1) == ["e3"]
+    assert loaded(store).from_file == 0
+    monkeypatch.setenv("TKGMEM_VECTOR_FILE_MIN_ROWS", "100")
+    store = open_configured(f"sqlite:///{db}")
+    assert isinstance(store, SQLiteStore) and ids(store, data[3], 1) == ["e3"]
+    assert loaded(store).from_file == len(data)
 
 
 def test_vacuum_keeps_the_results(tmp_path: Path) -> None:

@@ -26,6 +26,10 @@ class Settings(BaseModel):
         100_000, ge=1, description="embedded store: a tenant with at least this many vectors is searched through "
         "an approximate (IVF) index, below it exactly"
     )
+    vector_file_min_rows: int = Field(
+        20_000, ge=0, description="embedded store: after a first load of at least this many vectors from SQLite, "
+        "they are saved beside the database (<db>.vectors/) for the next process to load fast; 0 = no vector files"
+    )
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str | None = None

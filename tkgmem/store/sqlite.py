@@ -117,7 +117,8 @@ class SQLiteStore:
     """`sqlite:///path/to/memory.db` (`sqlite:///:memory:` for a private in-memory store)."""
 
     def __init__(self, url: str, relations: RelationRegistry = DEFAULT_RELATIONS,
-                 ann_min_rows: int = ANN_MIN_ROWS) -> None:
+                 ann_min_rows: int = ANN_MIN_ROWS,
+                 vector_file_min_rows: int = Settings.model_fields["vector_file_min_rows"].default) -> None:
         if not url.startswith("sqlite://"):
             raise ConfigError(f"not a SQLite store URL: {url!r}; use sqlite:///path/to/memory.db")
         path = url.removeprefix("sqlite://").removeprefix("/") or ":memory:"
@@ -127,7 +128,7 @@ class SQLiteStore:
         self._local = threading.local()
         self._shared: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
-        self._vectors = VectorCache(None if path == ":memory:" else path)
+        self._vectors = VectorCache(None if path == ":memory:" else path, vector_file_min_rows)
         self._fts = FullTextSearch()
         self.ann_min_rows = ann_min_rows  # tenants with fewer vectors are searched exactly (search_vector)
         self._rev = 0

@@ -95,9 +95,10 @@ class VectorCache:
     def __init__(self, db_path: str | None = None, file_min_rows: int = vector_file.FILE_MIN_ROWS) -> None:
         self._tenants: dict[str, tuple[int, TenantVectors]] = {}
         self._lock = threading.Lock()  # readers on several threads share one matrix; appends must not interleave
-        self.db_path = db_path  # None: no vector files (an in-memory store)
+        self.db_path = db_path  # None: an in-memory store
         self.file_min_rows = file_min_rows  # a first load that read this many rows from SQLite saves a file
-        self._files = None if db_path is None else vector_file.Writer(db_path)
+        # No vector files for an in-memory store, or when turned off (0): then none is read either.
+        self._files = None if db_path is None or file_min_rows <= 0 else vector_file.Writer(db_path)
 
     def snapshot(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[TenantVectors, list[str],
                                                                                        np.ndarray]:
@@ -128,7 +129,7 @@ class VectorCache:
         return vectors
 
     def _from_file(self, conn: sqlite3.Connection, tenant: str, audit_count: int) -> TenantVectors:
-        if self.db_path is None:
+        if self.db_path is None or self._files is None:
             return TenantVectors()
         # Room for what was added since the file, without a doubling copy of the whole matrix on the first append.
         saved = vector_file.read(conn, self.db_path, tenant, audit_count, spare_rows=self.file_min_rows)
