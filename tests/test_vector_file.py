@@ -119,6 +119,22 @@ def test_another_database_at_the_same_path_ignores_the_file(tmp_path: Path) -> N
     assert loaded(store).from_file == 0
 
 
+def test_files_of_a_replaced_database_are_deleted_at_the_next_save(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    saved(db)  # tenant "t"
+    old_file = vector_file.file_path(str(db), "t")
+    for leftover in tmp_path.glob("m.db*"):
+        if leftover.is_file():
+            leftover.unlink()  # the database is replaced; its vector folder stays behind
+    assert old_file.exists()
+    store = open_store(db)
+    data = vectors(500, seed=3)
+    store.write(batch(data, 0, tenant="u"))
+    assert [h.episode_id for h in store.search_vector("u", data[1].tolist(), 1)] == ["e1"]
+    store._vectors.wait_for_files()
+    assert vector_file.file_path(str(db), "u").exists() and not old_file.exists()
+
+
 def test_a_changed_store_id_ignores_the_file(tmp_path: Path) -> None:
     db = tmp_path / "m.db"
     saved(db)

@@ -11,6 +11,7 @@ new episode and only deleted with it by an erase. Sampled rows must still hold t
 rowid order, with the same vector, and the last row must sit at `last_rowid`: a VACUUM that renumbered rowids
 (episodes has no INTEGER PRIMARY KEY) fails that check unless it kept their order, in which case the file's
 rows are still exactly those up to the last one's new rowid. What follows `last_rowid` is read from SQLite.
+Files left by another database once at this path never match again: the next save deletes them.
 
 Layout: magic, header length (u32), JSON header, the ids NUL-separated (checksummed), zeros up to a multiple
 of 64 bytes, then the normalised float32 matrix row by row. It is written to a temporary file, fsynced and
@@ -205,6 +206,7 @@ class Writer:
                 return
             path.parent.mkdir(exist_ok=True)
             self._sweep(path)
+            self._sweep_foreign(path.parent, header["store_id"])
             self._write(tmp, header, snapshot)
             with self._lock:
                 if self._generation.get(snapshot.tenant, 0) != generation:
@@ -274,6 +276,24 @@ class Writer:
                     old.unlink()
             except OSError:
                 pass
+
+    @classmethod
+    def _sweep_foreign(cls, folder: Path, sid: object) -> None:
+        """Delete the files of another database that lived at this path: they can never match again, and
+        each holds ~1.5 GB per million vectors."""
+        for old in folder.glob("*.vec"):
+            try:
+                with open(old, "rb") as f:
+                    head = f.read(len(_MAGIC) + 4)
+                    if head[: len(_MAGIC)] != _MAGIC:
+                        continue
+                    size = struct.unpack("<I", head[len(_MAGIC):])[0]
+                    owner = json.loads(f.read(min(size, 65_536))).get("store_id")
+            except (OSError, ValueError, struct.error, AttributeError):
+                continue  # unreadable: left alone (a damaged file is ignored when read)
+            if owner != sid:
+                log.info("deleting %s: its vectors belong to another database once at this path", old)
+                cls._unlink(old)
 
     @staticmethod
     def _unlink(path: Path) -> None:
