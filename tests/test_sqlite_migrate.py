@@ -26,7 +26,7 @@ def _downgrade_to_1(path: Path) -> None:
     """What a schema-1 store looks like: the (tenant, expired_at) index, no covering index with the kind."""
     with sqlite3.connect(path) as conn:
         conn.executescript("""
-            DROP INDEX versions_expired_kind;
+            DROP INDEX versions_by_state;
             CREATE INDEX versions_expired ON versions (tenant, expired_at);
             PRAGMA user_version = 1;
         """)
@@ -42,7 +42,8 @@ def test_a_schema_1_store_is_upgraded_with_its_data(tmp_path: Path) -> None:
 
     store = SQLiteStore(f"sqlite:///{path}")
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert "versions_expired_kind" in _indexes(path) and "versions_expired" not in _indexes(path)
+    indexes = _indexes(path)
+    assert "versions_by_state" in indexes and not {"versions_expired", "versions_expired_kind"} & indexes
     assert [h.episode_id for h in store.search_text("t", "Berlin", 5)] == ["e1"]
     assert store.stats("t").episodes == 1
     store.close()
@@ -66,12 +67,16 @@ def test_an_upgrade_gives_the_planner_statistics_for_new_indexes(tmp_path: Path)
     store.write(Batch(tenant="t", facts=facts))  # 1,500 versions: the store analyses itself past 1,000
     store.close()
     with sqlite3.connect(path) as conn:  # a store upgraded to 2 before 3 existed: no statistics for its index
-        conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'versions_expired_kind'")
-        conn.execute("PRAGMA user_version = 2")
+        conn.executescript("""
+            DROP INDEX versions_by_state;
+            CREATE INDEX versions_expired_kind ON versions (tenant, expired_at, kind);
+            DELETE FROM sqlite_stat1 WHERE idx = 'versions_expired_kind';
+            PRAGMA user_version = 2;
+        """)
 
     store = SQLiteStore(f"sqlite:///{path}")
     analysed = {r[0] for r in store.conn.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'versions'")}
-    assert "versions_expired_kind" in analysed
+    assert "versions_by_state" in analysed and "versions_expired_kind" not in _indexes(path)
     plan = " ".join(r[3] for r in store.conn.execute(
         "EXPLAIN QUERY PLAN SELECT body FROM versions WHERE tenant = 't' AND kind = 'fact' AND subject_id = 'en_p1' "
         "AND expired_at IS NULL"))

@@ -77,7 +77,7 @@ MIGRATIONS: list[str] = [
     # 2: `stats` counts current versions by kind from one covering index (310 -> 40 ms at 111k versions);
     # the old (tenant, expired_at) index is its prefix, so it goes.
     """
-    CREATE INDEX IF NOT EXISTS versions_expired_kind ON versions (tenant, expired_at, kind);
+    CREATE INDEX IF NOT EXISTS versions_expired_kind ON versions (tenant, expired_at, kind);  -- replaced in 4
     DROP INDEX IF EXISTS versions_expired;
     """,
     # 3: planner statistics for the index of 2. A store upgraded to 2 had none for it until its next
@@ -85,6 +85,16 @@ MIGRATIONS: list[str] = [
     # a time window's, by reading every current version: 0.05 -> 48 ms and 1.6 -> 68 ms at 100k facts.
     # Every migration that adds an index must refresh the statistics the same way.
     """
+    ANALYZE versions;
+    """,
+    # 4: fact counts read index entries only. After the prefix of 2 (which it replaces) come every column a
+    # count without a subject or object filters on: both time axes and the relation. Counts of a time window
+    # or at an asOf had read each matching row from the table (100k facts: 113 -> 21 ms and 179 -> 30 ms;
+    # a month at 1M took 2.5-3.5 s).
+    """
+    CREATE INDEX IF NOT EXISTS versions_by_state
+        ON versions (tenant, expired_at, kind, valid_from, valid_to, recorded_at, relation);
+    DROP INDEX IF EXISTS versions_expired_kind;
     ANALYZE versions;
     """,
 ]
