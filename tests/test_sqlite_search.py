@@ -147,3 +147,20 @@ def test_frequent_terms_add_fts5s_own_bm25_summand(store: SQLiteStore, sample_ro
 def test_varints_read_sqlites_encoding() -> None:
     assert varints(bytes([0x05, 0x81, 0x00, 0xBD, 0x84, 0x40])) == [5, 128, 1_000_000]
     assert varints(bytes([0xFF] * 8 + [0x01])) == [(2**56 - 1) << 8 | 1]
+
+
+def test_an_as_of_after_the_last_change_reads_as_the_latest_belief(store: SQLiteStore) -> None:
+    # A GraphQL page pins asOf to when its first page ran; while nothing changes after that, its reads take the
+    # latest belief's plans (current-version indexes), and they stop as soon as something is recorded or
+    # expired after it (the retraction case is in the conformance suite).
+    fact = FactInput(subject_id="p1", relation="likes", object_value="tea", valid=Interval(start=T0))
+    store.write(Batch(tenant="a", facts=[fact]), recorded_at=T0 + timedelta(days=1))
+    with store._read() as conn:
+        assert store._settled(conn, "a", T0 + timedelta(days=2)) is None
+        assert store._settled(conn, "a", T0) == T0
+    lineage = store.facts("a", FactQuery())[0].lineage_id
+    store.retract("a", lineage, recorded_at=T0 + timedelta(days=3))
+    with store._read() as conn:
+        assert store._settled(conn, "a", T0 + timedelta(days=2)) == T0 + timedelta(days=2)
+        assert store._settled(conn, "a", T0 + timedelta(days=3)) is None
+    assert [f.object_value for f in store.facts("a", FactQuery(), Basis(as_of=T0 + timedelta(days=2)))] == ["tea"]

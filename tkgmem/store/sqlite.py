@@ -495,10 +495,25 @@ class SQLiteStore:
                     out[r[0]] = _episode(tenant, r)
         return [out[i] for i in ids if i in out]
 
+    def _settled(self, conn: sqlite3.Connection, tenant: str, as_of: datetime | None) -> datetime | None:
+        """`as_of`, or None (the latest belief) when nothing of the tenant was recorded or expired after it:
+        then both select the same versions, and the latest belief's plans walk the current-version indexes
+        (every GraphQL page pins asOf to when its first page ran). Call inside the read transaction."""
+        if as_of is None:
+            return None
+        last = conn.execute("SELECT (SELECT max(recorded_at) FROM versions WHERE tenant = ?), "
+                            "(SELECT max(expired_at) FROM versions WHERE tenant = ?)", (tenant, tenant)).fetchone()
+        t = to_us(as_of)
+        return None if all(x is None or x <= t for x in last) else as_of
+
+    def _settled_basis(self, conn: sqlite3.Connection, tenant: str, rb: ResolvedBasis) -> ResolvedBasis:
+        as_of = self._settled(conn, tenant, rb.as_of)
+        return rb if as_of == rb.as_of else rb.model_copy(update={"as_of": as_of})
+
     def entity(self, tenant: str, entity_id: str, basis: Basis = Basis()) -> Entity | None:
         params: list[Any] = [tenant, entity_id]
-        tx = _tx_clause(basis.as_of, params)
         with self._read() as conn:
+            tx = _tx_clause(self._settled(conn, tenant, basis.as_of), params)
             found = self._select(conn, f"tenant = ? AND lineage_id = ? AND kind = 'entity' AND {tx}", params)
         return found[0] if found else None
 
@@ -510,8 +525,8 @@ class SQLiteStore:
             where += (" AND rowid IN (SELECT v.rowid FROM names n CROSS JOIN versions v ON v.tenant = n.tenant AND "
                       "v.lineage_id = n.entity_id WHERE n.tenant = ? AND n.name = ?)")
             params += [tenant, normalize_name(name)]
-        where += " AND " + _tx_clause(basis.as_of, params)
         with self._read() as conn:
+            where += " AND " + _tx_clause(self._settled(conn, tenant, basis.as_of), params)
             found: list[Entity] = self._select(conn, where, params, "ORDER BY name", limit)
         return [e for e in found if type is None or e.type == type]
 
@@ -543,7 +558,6 @@ class SQLiteStore:
     def count_facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis(), *,
                     at_most: int | None = None) -> int:
         rb = basis.resolved()
-        where, params = self._fact_where(tenant, query, rb)
         # A count of the facts valid at a point (now or believed at an asOf), by relation or not, matches a
         # large share of them: the covering `versions_by_state` counts them from index entries, where SQLite's
         # statistics pick a MULTI-INDEX OR on valid_from that reads every row (100k facts, 50k counted: 183 ->
@@ -552,19 +566,20 @@ class SQLiteStore:
         broad = (query.valid_overlaps is None
                  and query.subject_id is None and query.object_id is None and query.entity_id is None)
         table = "versions INDEXED BY versions_by_state" if broad else "versions"
-        sql = f"SELECT 1 FROM {table} WHERE {where}"
-        if at_most is not None:
-            sql, params = f"{sql} LIMIT ?", [*params, max(at_most, 0)]
         with self._read() as conn:
+            where, params = self._fact_where(tenant, query, self._settled_basis(conn, tenant, rb))
+            sql = f"SELECT 1 FROM {table} WHERE {where}"
+            if at_most is not None:
+                sql, params = f"{sql} LIMIT ?", [*params, max(at_most, 0)]
             return int(conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
 
     def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
-        rb = basis.resolved()
-
-        def where_for(start_known: bool | None) -> tuple[str, list[Any]]:
-            return self._fact_where(tenant, query, rb, start_known)
-
         with self._read() as conn:
+            rb = self._settled_basis(conn, tenant, basis.resolved())
+
+            def where_for(start_known: bool | None) -> tuple[str, list[Any]]:
+                return self._fact_where(tenant, query, rb, start_known)
+
             return self._by_start(conn, where_for, query.limit)
 
     def _by_start(self, conn: sqlite3.Connection, where_for: Callable[[bool | None], tuple[str, list[Any]]],
@@ -582,26 +597,26 @@ class SQLiteStore:
         return first + self._select(conn, *where_for(True), "ORDER BY valid_from, recorded_at", limit - len(first))
 
     def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
-        rb = basis.resolved()
         window = query.valid_overlaps or Interval()
-
-        def where_for(start_known: bool | None) -> tuple[str, list[Any]]:
-            params: list[Any] = [tenant]
-            where = ["tenant = ? AND kind = 'event'"]
-            if query.participant_id is not None:
-                where.append("rowid IN (SELECT v.rowid FROM participants p CROSS JOIN versions v "
-                             "ON v.version_id = p.version_id WHERE p.tenant = ? AND p.entity_id = ?)")
-                params += [tenant, query.participant_id]
-            if query.predicate is not None:
-                where.append("predicate = ?")
-                params.append(query.predicate)
-            where.append(_tx_clause(rb.as_of, params))
-            where.append(_valid_clause(rb, window, params, start_known))
-            return " AND ".join(where), params
-
         # The modality is in the body only: with that filter every match is read, then filtered and cut.
         pushed = query.limit if query.limit and not query.modalities else None
         with self._read() as conn:
+            rb = self._settled_basis(conn, tenant, basis.resolved())
+
+            def where_for(start_known: bool | None) -> tuple[str, list[Any]]:
+                params: list[Any] = [tenant]
+                where = ["tenant = ? AND kind = 'event'"]
+                if query.participant_id is not None:
+                    where.append("rowid IN (SELECT v.rowid FROM participants p CROSS JOIN versions v "
+                                 "ON v.version_id = p.version_id WHERE p.tenant = ? AND p.entity_id = ?)")
+                    params += [tenant, query.participant_id]
+                if query.predicate is not None:
+                    where.append("predicate = ?")
+                    params.append(query.predicate)
+                where.append(_tx_clause(rb.as_of, params))
+                where.append(_valid_clause(rb, window, params, start_known))
+                return " AND ".join(where), params
+
             found: list[Event] = self._by_start(conn, where_for, pushed)
         if query.modalities:
             found = [e for e in found if e.modality in query.modalities]
@@ -635,7 +650,7 @@ class SQLiteStore:
 
     def _visible(self, conn: sqlite3.Connection, tenant: str, rb: ResolvedBasis) -> list[AnyVersion]:
         params: list[Any] = [tenant]
-        tx = _tx_clause(rb.as_of, params)
+        tx = _tx_clause(self._settled(conn, tenant, rb.as_of), params)
         valid = _valid_clause(rb, None, params)
         return self._select(conn, f"tenant = ? AND {tx} AND {valid}", params)
 
