@@ -527,7 +527,7 @@ class SQLiteStore:
             params += [tenant, normalize_name(name)]
         with self._read() as conn:
             where += " AND " + _tx_clause(self._settled(conn, tenant, basis.as_of), params)
-            found: list[Entity] = self._select(conn, where, params, "ORDER BY name", limit)
+            found: list[Entity] = self._select(conn, where, params, "ORDER BY name, rowid", limit)
         return [e for e in found if type is None or e.type == type]
 
     def _fact_where(self, tenant: str, query: FactQuery, rb: ResolvedBasis,
@@ -584,17 +584,20 @@ class SQLiteStore:
 
     def _by_start(self, conn: sqlite3.Connection, where_for: Callable[[bool | None], tuple[str, list[Any]]],
                   limit: int | None) -> list[Any]:
-        """Versions matching `where_for(start_known)`, open-start first, then in start order.
+        """Versions matching `where_for(start_known)`, open-start first, then in start order; ties in insertion
+        order (rowid), so every plan returns the same list (an as-of read may run as the latest belief).
 
         With a limit, as two index scans that stop at the limit: one statement with that ORDER BY sorts
         every match first, which for a time window ("in 2019") is a tenth of a large memory (0.7 s at
         100k facts)."""
         if limit is None:
-            return self._select(conn, *where_for(None), "ORDER BY valid_from IS NOT NULL, valid_from, recorded_at")
-        first: list[Any] = self._select(conn, *where_for(False), "ORDER BY recorded_at", limit)
+            return self._select(conn, *where_for(None),
+                                "ORDER BY valid_from IS NOT NULL, valid_from, recorded_at, rowid")
+        first: list[Any] = self._select(conn, *where_for(False), "ORDER BY recorded_at, rowid", limit)
         if len(first) >= limit:
             return first
-        return first + self._select(conn, *where_for(True), "ORDER BY valid_from, recorded_at", limit - len(first))
+        return first + self._select(conn, *where_for(True), "ORDER BY valid_from, recorded_at, rowid",
+                                    limit - len(first))
 
     def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
         window = query.valid_overlaps or Interval()
