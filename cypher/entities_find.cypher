@@ -7,5 +7,5 @@ WHERE ($name IS NULL OR $name IN a.names)
   AND CASE WHEN $as_of IS NULL THEN v.expired_at IS NULL
            ELSE v.recorded_at <= $as_of AND (v.expired_at IS NULL OR v.expired_at > $as_of) END
 RETURN v.kind AS kind, v.body AS body, v.expired_at AS expired_at
-ORDER BY v.name
+ORDER BY v.name, v.version_id
 LIMIT $limit

@@ -13,5 +13,5 @@ WHERE ($participant_id IS NULL
   AND ($window_end IS NULL OR v.valid_from IS NULL OR v.valid_from < $window_end)
   AND ($window_start IS NULL OR v.valid_to IS NULL OR v.valid_to > $window_start)
 RETURN v.kind AS kind, v.body AS body, v.expired_at AS expired_at
-ORDER BY v.valid_from IS NOT NULL, v.valid_from, v.recorded_at
+ORDER BY v.valid_from IS NOT NULL, v.valid_from, v.recorded_at, v.version_id
 LIMIT $limit

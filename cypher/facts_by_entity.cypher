@@ -18,5 +18,5 @@ WHERE (v.subject_id = $entity_id OR v.object_id = $entity_id)
                 ELSE (v.valid_from IS NULL OR v.valid_from <= $valid_at)
                      AND (v.valid_to IS NULL OR v.valid_to > $valid_at) END))
 RETURN v.kind AS kind, v.body AS body, v.expired_at AS expired_at
-ORDER BY v.valid_from IS NOT NULL, v.valid_from, v.recorded_at
+ORDER BY v.valid_from IS NOT NULL, v.valid_from, v.recorded_at, v.version_id
 LIMIT $limit
