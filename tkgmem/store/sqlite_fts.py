@@ -74,10 +74,10 @@ class FullTextSearch:
         if not words or k <= 0:
             return []
         cap = self.frequent_docs
-        indexed = self._totals(conn)[0]
+        totals = self._totals(conn)
         # min(document frequency, cap) of each term: reading at most `cap` index entries per term (a term
         # whose estimate is cached is frequent already).
-        df = {w: cap if self._cached_df(w, indexed) >= cap else conn.execute(
+        df = {w: cap if self._cached_df(w, totals[0]) >= cap else conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM episodes_fts WHERE episodes_fts MATCH ? LIMIT ?)",
             (or_query([w]), cap)).fetchone()[0] for w in words}
         rare = [w for w in words if 0 < df[w] < cap]
@@ -100,7 +100,7 @@ class FullTextSearch:
                     "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ?",
                     (f"({or_query(rare)}) AND {or_query([f])}",)) if r in ids)
         self._recent(conn, tenant, rare, frequent, min(cap, max(20 * k, 100)), ids, scores, has)
-        self._add_frequent(conn, has, scores)
+        self._add_frequent(conn, has, scores, totals)
         ranked = sorted(scores, key=lambda r: (-scores[r], ids[r]))[:k]
         return [SearchHit(episode_id=ids[r], score=scores[r]) for r in ranked]
 
@@ -125,10 +125,11 @@ class FullTextSearch:
                 "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ? AND rowid BETWEEN ? AND ?",
                 (or_query([f]), low, high)) if r in rowids)
 
-    def _add_frequent(self, conn: sqlite3.Connection, has: dict[str, set[int]], scores: dict[int, float]) -> None:
+    def _add_frequent(self, conn: sqlite3.Connection, has: dict[str, set[int]], scores: dict[int, float],
+                      totals: tuple[int, float]) -> None:
         """Add each frequent term's BM25 summand (one occurrence) to the candidates that hold it. (A row's
         token counts are varints, each one byte below 128: then their sum is the sum of the bytes.)"""
-        rows, avgdl = self._totals(conn)
+        rows, avgdl = totals
         rowids = sorted(set().union(*has.values()))
         length = {i: sum(sz) if sz.isascii() else sum(varints(sz)) for i, sz in conn.execute(
             "SELECT id, sz FROM episodes_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
