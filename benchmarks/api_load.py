@@ -115,7 +115,7 @@ def serve(db: Path, keys: Path, port: int) -> None:
     from tkgmem.memory import Memory
 
     memory = Memory.open(f"sqlite:///{db}", tenant=TENANT)
-    uvicorn.run(create_app(memory, KeyStore(keys)), host="127.0.0.1", port=port, log_level="warning",
+    uvicorn.run(create_app(memory, KeyStore(keys), freeze_gc=True), host="127.0.0.1", port=port, log_level="warning",
                 access_log=False)
 
 

@@ -32,6 +32,7 @@ against brute force.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -218,7 +219,7 @@ def run_size(n_facts: int, work: Path, samples: int, log: Callable[[str], None],
     if dense:
         from tkgmem.nlp import load_encoder
 
-        encoder = load_encoder()
+        encoder = load_encoder(process=True)  # as `tkgmem serve` has it (`Settings.encoder_process`)
     if reuse and db.exists() and saved.exists():
         # Re-measure reads on a store built earlier (e.g. on an idle machine): its ingest figures were
         # saved next to it when it was built.
@@ -292,6 +293,7 @@ def measure_reads(store: SQLiteStore, gen: Generator, samples: int,
     people = [rng.randrange(gen.n_people) for _ in range(samples)]
     conn = store.conn
     retriever = HybridRetriever(store, encoder)
+    as_served(encoder)
     ops: dict[str, tuple[Callable[[int], Any], Callable[[int], Any]]] = {}
 
     def pid(i: int) -> str:
@@ -382,6 +384,15 @@ def measure_reads(store: SQLiteStore, gen: Generator, samples: int,
     return out
 
 
+def as_served(encoder: Any) -> None:
+    """This process as `tkgmem serve` has it once warm: the question encoder's helper process ready and
+    the objects loaded so far frozen out of the garbage collector's sight (`warm_tenants(freeze=True)`)."""
+    if encoder is not None:
+        encoder.start_helper()
+    gc.collect()
+    gc.freeze()
+
+
 def dense_setup(store: SQLiteStore, vectors: dict[int, list[float]], pool: int) -> dict[str, dict[str, float]]:
     """Cost of loading the tenant's vectors from SQLite and of `Store.warm` (building the index when the
     tenant is above the store's threshold), and the index's recall against brute force on the benchmark's query vectors.
@@ -431,6 +442,7 @@ def profile_read(store: SQLiteStore, gen: Generator, op: str, samples: int, top:
     rng = random.Random(11)
     people = [rng.randrange(gen.n_people) for _ in range(samples)]
     retriever = HybridRetriever(store, encoder)
+    as_served(encoder)
     if op == "ask":
         from tkgmem.navigate.ask import ask
 

@@ -3,6 +3,7 @@ on, as `tkgmem serve` runs it): the server answers at once, and the first search
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -71,3 +72,19 @@ def test_a_failed_warm_is_logged_not_raised(tmp_path: Path, caplog) -> None:  # 
     (tmp_path / "memory.db").write_bytes(b"not a database")  # the file went bad under a running server
     warm_tenants(store)
     assert "warming the store's search indexes failed" in caplog.text
+
+
+def test_warm_can_freeze_the_collectors_view(tmp_path: Path) -> None:
+    """`tkgmem serve` freezes what warming loaded: full collections then skip it (they cost ~25 ms each with
+    a server's modules loaded, paid by the request that triggered one)."""
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'memory.db'}")
+    _seed(store, "acme", 5)
+    try:
+        before = gc.get_freeze_count()
+        warm_tenants(store)
+        assert gc.get_freeze_count() == before
+        warm_tenants(store, freeze=True)
+        assert gc.get_freeze_count() > max(before, 1000)
+    finally:
+        gc.unfreeze()
+        store.close()

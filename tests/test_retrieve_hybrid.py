@@ -168,6 +168,39 @@ def test_entity_expansion_reaches_episodes_through_events(store: Store, tenant: 
     assert found[0].event_ids == ["ev-run"]
 
 
+class FullTextCalls:
+    """The store, with a record of the texts its full-text index was asked for (a spy, not a fake)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.texts: list[str] = []
+
+    def search_text(self, tenant: str, text: str, k: int = 10) -> list[SearchHit]:
+        self.texts.append(text)
+        return self.store.search_text(tenant, text, k)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+
+def test_a_place_from_records_is_not_probed_as_a_speaker(store: Store, tenant: str) -> None:
+    # Entities written from structured records cite no turn. A place or an organisation cannot be a
+    # speaker, so its name is not looked up in the full-text index; a person's is (they may speak).
+    def entity(name: str, type_: str) -> Entity:
+        return Entity(version_id=f"v-{name}", lineage_id=f"en-{name}", tenant=tenant, recorded_at=T0, name=name,
+                      type=type_)
+
+    write(store, tenant, [turn(tenant, 1, "Dana", "Lisbon was lovely, and Acme hired me there."),
+                          turn(tenant, 2, "Bob", "Glad to hear it.")],
+          entities=[entity("Lisbon", "place"), entity("Acme", "organization"), entity("Dana", "person")])
+    spy = FullTextCalls(store)
+    retriever = HybridRetriever(spy)  # type: ignore[arg-type]
+    assert ids(retriever.search(tenant, "Who moved to Lisbon to work for Acme?", k=1)) == ["ep1"]
+    assert not {"Lisbon", "Acme"} & set(spy.texts)
+    retriever.search(tenant, "Where does Dana work?", k=1)
+    assert "Dana" in spy.texts
+
+
 def test_basis_hides_episodes_recorded_later(store: Store, tenant: str) -> None:
     write(store, tenant, [turn(tenant, 1, "Alice", "I bought a red bicycle.")], at=T0)
     write(store, tenant, [turn(tenant, 2, "Alice", "I sold the red bicycle.", T0 + timedelta(days=30))],

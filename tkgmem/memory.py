@@ -163,7 +163,8 @@ class Memory:
             from tkgmem.nlp import load_encoder
             from tkgmem.retrieve.hybrid import HybridRetriever
 
-            encoder = load_encoder(self.settings.embedding_model) if self.settings.embeddings else None
+            encoder = (load_encoder(self.settings.embedding_model, self.settings.encoder_process)
+                       if self.settings.embeddings else None)
             self._shared["retriever"] = HybridRetriever(self.store, encoder)
         return self._shared["retriever"]
 

@@ -20,6 +20,7 @@ from tkgmem.errors import ConfigError
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from tkgmem.encoder_process import EncoderProcess
     from tkgmem.numpy_encoder import NumpyBertEncoder
 
 _lock = threading.Lock()
@@ -63,14 +64,22 @@ class Encoder:
     A few texts (a question) are encoded in numpy when the model allows it (`numpy_encoder`): that spares
     a one-off command the ~8 s import of torch, and on one thread it beats torch up to ~4 texts (15 vs
     20 ms for one question, measured on 2 cores). Larger batches go through sentence-transformers. Both
-    give the same vectors (to ~1e-7)."""
+    give the same vectors (to ~1e-7).
+
+    With `process=True`, a process that encodes a second question starts a helper process for them
+    (`encoder_process`: there the encoding runs beside the caller's Python threads instead of waiting for
+    the GIL). A one-off command, which asks one question, never starts it; until the helper is ready, and if
+    it fails, questions are encoded here."""
 
     small_batch = 4
 
-    def __init__(self, name: str = "") -> None:
+    def __init__(self, name: str = "", process: bool = False) -> None:
         self.name = name or default_encoder_path()
         self._model: Any = None
         self._light: NumpyBertEncoder | Literal[False] | None = None  # False: the model needs sentence-transformers
+        self._process_wanted = process
+        self._questions = 0
+        self.process: EncoderProcess | None = None
 
     def _numpy(self) -> NumpyBertEncoder | None:
         if self._light is None:
@@ -115,12 +124,46 @@ class Encoder:
         if len(texts) <= self.small_batch:
             light = self._numpy()
             if light is not None:
-                return light.encode(texts)
+                helped = self._helper_encode(texts)
+                return helped if helped is not None else light.encode(texts)
         vectors = self.model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
             convert_to_numpy=True,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+    def _helper_encode(self, texts: Sequence[str]) -> np.ndarray | None:
+        if not self._process_wanted:
+            return None
+        if self.process is None:
+            self._questions += 1
+            if self._questions < 2:
+                return None
+        return self._helper().encode(texts)
+
+    def start_helper(self, timeout: float = 60.0) -> bool:
+        """Start the helper process now, not at the second question, and wait until it is ready (a server's
+        or a benchmark's warm-up). False when `process` is off, the model needs torch, or it failed."""
+        if not self._process_wanted or self._numpy() is None:
+            return False
+        return self._helper().wait_ready(timeout)
+
+    def _helper(self) -> EncoderProcess:
+        """The helper process, started (in the background) on first use."""
+        if self.process is None:
+            from tkgmem.encoder_process import EncoderProcess
+
+            with _lock:
+                if self.process is None:
+                    self.process = EncoderProcess(self.name)
+        self.process.start()  # returns at once when started already
+        return self.process
+
+    def close(self) -> None:
+        """Stop the helper process, if one was started."""
+        if self.process is not None:
+            self.process.close()
 
 
 def _quietly(load: Callable[[], Any]) -> Any:
@@ -137,5 +180,5 @@ def _quietly(load: Callable[[], Any]) -> Any:
 
 
 @lru_cache(maxsize=4)
-def load_encoder(name: str = "") -> Encoder:
-    return Encoder(name)
+def load_encoder(name: str = "", process: bool = False) -> Encoder:
+    return Encoder(name, process)

@@ -21,6 +21,10 @@ class Settings(BaseModel):
         "", description="sentence-transformers model name or path; empty = the bundled all-MiniLM-L6-v2"
     )
     embeddings: bool = Field(True, description="compute sentence embeddings at ingest (dense retrieval)")
+    encoder_process: bool = Field(
+        True, description="a long-lived process encodes questions in a helper process (started at its second "
+        "question), where they do not wait for Python's GIL while other threads work; off = in this process"
+    )
     batch_size: int = Field(256, ge=1, le=100_000)
     ann_min_rows: int = Field(
         100_000, ge=1, description="embedded store: a tenant with at least this many vectors is searched through "

@@ -47,7 +47,7 @@ def serve(store: str | None, host: str, port: int, keys_path: str | None, max_de
         click.echo(f"note: no API keys in {keys.path}; every request will get 401. Create one with "
                    f"`tkgmem keys create --tenant {settings.tenant} --role read`", err=True)
     click.echo(f"tkgmem GraphQL on http://{host}:{port}/graphql (keys: {keys.path})", err=True)
-    uvicorn.run(create_app(memory, keys, limits), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(memory, keys, limits, freeze_gc=True), host=host, port=port, log_level=log_level)
 
 
 @click.group("keys")

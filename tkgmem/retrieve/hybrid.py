@@ -37,6 +37,8 @@ class TextEncoder(Protocol):
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
 
 
+_NOT_SPEAKERS = frozenset({"place", "organization"})
+
 Fallback = Callable[[str, int, Interval | None], list[SearchHit]]
 
 
@@ -102,17 +104,18 @@ class HybridRetriever:
         people = self._people_asked_about(tenant, query)
         stripped = query.without(people)
         pool = _Pool()
-        # The question is embedded on another thread while the full-text index is read (both release the
-        # GIL): at 1M facts that hides the ~15 ms encoding behind the ~20 ms lexical search.
+        # The question is embedded on another thread while the full-text index and the graph are read. The
+        # encoder's helper process (`encoder_process`) makes that parallel: in this process the encoding
+        # would wait for the GIL behind them.
         encoding = _encoding_threads().submit(self.encoder.encode, [stripped]) if self.encoder is not None else None
         # Content words only: function words add nothing to the ranking but make the index visit many rows.
         lexical = self.store.search_text(tenant, " ".join(content_words(stripped)) or stripped, pool_size)
         pool.add("lexical", ((h.episode_id, h.score) for h in lexical), len(lexical) >= pool_size)
+        self._entity_signal(tenant, query, people, basis, pool)
         if encoding is not None:
             vector = encoding.result()[0]
             dense = self.store.search_vector(tenant, vector.tolist(), pool_size)
             pool.add("dense", ((h.episode_id, h.score) for h in dense), len(dense) >= pool_size)
-        self._entity_signal(tenant, query, people, basis, pool)
         episodes = self._episodes(tenant, list(pool.cands), basis)
         if time_range is None and mentions:
             # re-read against the memory's own latest time (where times are is the same for any reference)
@@ -158,7 +161,10 @@ class HybridRetriever:
         for name in query.names:
             if any(name.casefold() in p.casefold().split() for p in people):
                 continue
-            ids = [s.episode_id for e in self.store.find_entities(tenant, name, limit=3) for s in e.provenance[:10]]
+            found = self.store.find_entities(tenant, name, limit=3)
+            ids = [s.episode_id for e in found for s in e.provenance[:10]]
+            if not ids and found and all(e.type in _NOT_SPEAKERS for e in found):
+                continue  # a place or an organisation from structured records: no turns of its own to find
             if not ids:
                 ids = [h.episode_id for h in self.store.search_text(tenant, name, 10)]
             # The person addressed by a turn takes part in the conversation too (their own turns rarely
@@ -238,10 +244,11 @@ class HybridRetriever:
             scores[eid] += inherited
             if inherited > base[eid]:
                 sources[eid].add("context")
+        said_in = _widened(window, w.min_slack) if window is not None else None
         for eid, e in episodes.items():
             if query.asks_when and mentions_time(e.text):
                 scores[eid] *= w.time_words
-            if window is not None and _widened(window, w.min_slack).contains(e.reference_time):
+            if said_in is not None and said_in.contains(e.reference_time):
                 scores[eid] *= w.said_in_window
                 sources[eid].add("time")
         prior = dict(scores)

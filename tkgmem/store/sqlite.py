@@ -720,7 +720,7 @@ class SQLiteStore:
         if matrix.shape[0] >= self.ann_min_rows:
             vectors.build(matrix)
 
-    def _matrix(self, tenant: str) -> tuple[list[str], np.ndarray]:
+    def _matrix(self, tenant: str) -> tuple[np.ndarray, np.ndarray]:
         with self._read() as conn:
             _, ids, matrix = self._vectors.snapshot(conn, tenant, self._data_rev())
         return ids, matrix

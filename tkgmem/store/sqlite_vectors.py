@@ -30,13 +30,23 @@ _NEW_ROWS = ("SELECT e.rowid, e.id, m.vector FROM episodes e JOIN embeddings m "
              "ON m.tenant = e.tenant AND m.episode_id = e.id WHERE e.rowid > ? AND +e.tenant = ? ORDER BY e.rowid")
 
 
+def _no_ids(rows: int = 0) -> np.ndarray:
+    return np.empty(rows, dtype=object)
+
+
 @dataclass
 class TenantVectors:
-    """Normalised vectors in insertion order; `buffer` grows by doubling so that appends are amortised."""
+    """Normalised vectors in insertion order, with their episode ids; both buffers grow by doubling so that
+    appends are amortised.
+
+    The ids are a numpy object array, not a list: Python's cyclic garbage collector visits every item of a
+    list, and a list of a million strings (one cache miss per string) made each full collection cost ~38 ms,
+    which landed on the search that triggered it. The collector does not traverse numpy arrays."""
 
     audit_count: int = -1
     last_rowid: int = 0
-    ids: list[str] = field(default_factory=list)
+    count: int = 0
+    id_buffer: np.ndarray = field(default_factory=_no_ids)
     buffer: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     index: IVFIndex | None = None
     builder: threading.Thread | None = None
@@ -45,8 +55,12 @@ class TenantVectors:
     from_file: int = 0  # rows read from the vector file rather than SQLite
 
     @property
+    def ids(self) -> np.ndarray:
+        return self.id_buffer[: self.count]
+
+    @property
     def matrix(self) -> np.ndarray:
-        return self.buffer[: len(self.ids)]
+        return self.buffer[: self.count]
 
     def append(self, rows: list[tuple[int, str, bytes]]) -> None:
         if not rows:
@@ -54,14 +68,18 @@ class TenantVectors:
         # One buffer for all rows, not one array per row: a 1M-row load spent seconds in per-row overhead.
         new = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         new = normalise_rows(new)
-        n, need = len(self.ids), len(self.ids) + len(rows)
+        n, need = self.count, self.count + len(rows)
         if self.buffer.shape[0] < need or self.buffer.shape[1] != new.shape[1]:
-            grown = np.zeros((max(need, 2 * self.buffer.shape[0]), new.shape[1]), dtype=np.float32)
+            size = max(need, 2 * self.buffer.shape[0])
+            grown = np.zeros((size, new.shape[1]), dtype=np.float32)
+            grown_ids = _no_ids(size)
             if n:
                 grown[:n] = self.buffer[:n]
-            self.buffer = grown
+                grown_ids[:n] = self.id_buffer[:n]
+            self.buffer, self.id_buffer = grown, grown_ids
         self.buffer[n:need] = new
-        self.ids.extend(r[1] for r in rows)
+        self.id_buffer[n:need] = [r[1] for r in rows]
+        self.count = need  # last: a reader sees only complete rows
         self.last_rowid = rows[-1][0]
 
     def ann(self, matrix: np.ndarray) -> IVFIndex | None:
@@ -90,7 +108,7 @@ class TenantVectors:
 
 class VectorCache:
     """Per-tenant matrices, refreshed when the store's data revision moves. A caller indexes `ids` only below
-    the row count of the matrix it got: later appends extend the list in place but never those rows."""
+    the row count of the matrix it got: later appends write past those rows, never over them."""
 
     def __init__(self, db_path: str | None = None, file_min_rows: int = vector_file.FILE_MIN_ROWS) -> None:
         self._tenants: dict[str, tuple[int, TenantVectors]] = {}
@@ -100,7 +118,7 @@ class VectorCache:
         # No vector files for an in-memory store, or when turned off (0): then none is read either.
         self._files = None if db_path is None or file_min_rows <= 0 else vector_file.Writer(db_path)
 
-    def snapshot(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[TenantVectors, list[str],
+    def snapshot(self, conn: sqlite3.Connection, tenant: str, revision: int) -> tuple[TenantVectors, np.ndarray,
                                                                                        np.ndarray]:
         """The tenant's `TenantVectors`, ids and matrix as of `revision`. Its `ann(matrix)` gives the
         approximate index over that matrix (None until one is built) and `build(matrix)` builds it: call
@@ -123,7 +141,7 @@ class VectorCache:
         vectors.append(rows)
         self._tenants[tenant] = (revision, vectors)
         if fresh and self._files is not None and len(rows) >= self.file_min_rows:
-            n = len(vectors.ids)  # the rows up to last_rowid: later appends never change them
+            n = vectors.count  # the rows up to last_rowid: later appends never change them
             self._files.save(vector_file.Snapshot(tenant, audit_count, vectors.last_rowid, vectors.ids[:n],
                                                   vectors.buffer[:n]))
         return vectors
@@ -136,7 +154,10 @@ class VectorCache:
         if saved is None:
             return TenantVectors()
         last_rowid, ids, buffer = saved
-        return TenantVectors(last_rowid=last_rowid, ids=ids, buffer=buffer, from_file=len(ids))
+        id_buffer = _no_ids(buffer.shape[0])
+        id_buffer[: len(ids)] = ids
+        return TenantVectors(last_rowid=last_rowid, count=len(ids), id_buffer=id_buffer, buffer=buffer,
+                             from_file=len(ids))
 
     def wait_for_files(self) -> None:
         """Until the vector files being saved are written (tests; a process waits for them at exit anyway)."""

@@ -32,6 +32,7 @@ import struct
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class Snapshot:
     tenant: str
     audit_count: int
     last_rowid: int
-    ids: list[str]
+    ids: Sequence[str] | np.ndarray  # an object array of str in the embedded store
     matrix: np.ndarray
 
 
