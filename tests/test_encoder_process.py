@@ -111,3 +111,34 @@ def test_child_exits_when_its_parent_closes_the_pipe(helper: EncoderProcess) -> 
     assert proc is not None and proc.stdin is not None
     proc.stdin.close()  # what the kernel does when the parent dies, even by SIGKILL
     assert proc.wait(timeout=10) == 0
+
+
+def test_a_forked_process_starts_its_own_helper(inline: NumpyBertEncoder) -> None:
+    # A pre-forking server copies the parent's encoder; the copy must not write into the parent's pipe.
+    import os
+
+    encoder = Encoder(process=True)
+    try:
+        assert encoder.start_helper()
+        parent_helper = encoder.process
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: its own helper, the same vectors, the parent's helper untouched
+            code = 1
+            try:
+                assert parent_helper is not None and parent_helper.encode(["hi"]) is None
+                ok = encoder.start_helper() and encoder.process is not parent_helper
+                vector = encoder.encode([QUESTIONS[0]])
+                ok = ok and np.abs(vector - inline.encode([QUESTIONS[0]])).max() < 1e-6
+                code = 0 if ok else 1
+                encoder.close()
+            finally:
+                os.write(write, bytes([code]))
+                os._exit(0)
+        os.close(write)
+        assert os.read(read, 1) == b"\x00"
+        os.waitpid(pid, 0)
+        assert encoder.process is parent_helper and parent_helper is not None and parent_helper.ready
+        assert np.abs(encoder.encode([QUESTIONS[0]]) - inline.encode([QUESTIONS[0]])).max() < 1e-6
+    finally:
+        encoder.close()

@@ -50,6 +50,11 @@ class EncoderProcess:
         self._state = "idle"  # idle -> starting -> ready; failed or closed for good (no restart loop)
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self.owner = os.getpid()  # a forked copy of this object must not talk to its parent's child
+
+    @property
+    def mine(self) -> bool:
+        return os.getpid() == self.owner
 
     @property
     def ready(self) -> bool:
@@ -75,7 +80,7 @@ class EncoderProcess:
         return self.ready
 
     def encode(self, texts: Sequence[str]) -> np.ndarray | None:
-        if not self.ready:
+        if not self.ready or not self.mine:
             return None
         payload = json.dumps(list(texts)).encode("utf-8")
         with self._lock:

@@ -136,7 +136,7 @@ class Encoder:
     def _helper_encode(self, texts: Sequence[str]) -> np.ndarray | None:
         if not self._process_wanted:
             return None
-        if self.process is None:
+        if self.process is None or not self.process.mine:
             self._questions += 1
             if self._questions < 2:
                 return None
@@ -151,11 +151,11 @@ class Encoder:
 
     def _helper(self) -> EncoderProcess:
         """The helper process, started (in the background) on first use."""
-        if self.process is None:
+        if self.process is None or not self.process.mine:  # none yet, or this is a forked process
             from tkgmem.encoder_process import EncoderProcess
 
             with _lock:
-                if self.process is None:
+                if self.process is None or not self.process.mine:
                     self.process = EncoderProcess(self.name)
         self.process.start()  # returns at once when started already
         return self.process
