@@ -11,7 +11,7 @@ import pytest
 
 from tkgmem.model import Batch, Entity, Episode, Event, Participant, SearchHit, Span
 from tkgmem.retrieve.evidence import Evidence
-from tkgmem.retrieve.hybrid import HybridRetriever, _question_range
+from tkgmem.retrieve.hybrid import HybridRetriever, _question_range, _time_mentions
 from tkgmem.retrieve.query import analyse, content_words, names_in
 from tkgmem.retrieve.weights import Weights
 from tkgmem.store import Store
@@ -119,6 +119,21 @@ def test_explicit_date_wins_over_a_relative_phrase() -> None:
     now = [datetime(2023, 12, 1, tzinfo=UTC)]
     window = _question_range("Where did Andrew go during the first weekend of August 2023?", now)
     assert window is not None and window.start is not None and window.start.month == 8
+
+
+@pytest.mark.parametrize("question", [
+    "Who moved to Boston in November 2021?", "What did Alice do between April 1 and 9, 2022?",
+    "Where was Bob on 3 May 2023?", "What happened in the summer of 2020?", "Who visited Paris in 2019?",
+    "Where did Andrew go during the first weekend of August 2023?", "What did she do last week?",
+    "What did Carol buy in June?", "Where did he go two days after 16 November 2022?",
+])
+def test_a_question_parsed_once_gets_the_range_a_second_parse_gives(question: str) -> None:
+    # The question is parsed against the clock first; when every time it names states its year, that parse
+    # is reused instead of a second one against the memory's latest turn.
+    pytest.importorskip("duckling")
+    memory_now = [datetime(2024, 2, 10, tzinfo=UTC)]
+    first = _time_mentions(question, datetime(2026, 11, 22, tzinfo=UTC))
+    assert _question_range(question, memory_now, first) == _question_range(question, memory_now)
 
 
 def test_time_range_boosts_episodes_said_in_it(store: Store, tenant: str) -> None:

@@ -119,7 +119,7 @@ class HybridRetriever:
         episodes = self._episodes(tenant, list(pool.cands), basis)
         if time_range is None and mentions:
             # re-read against the memory's own latest time (where times are is the same for any reference)
-            time_range = _question_range(text, [e.reference_time for e in episodes.values()])
+            time_range = _question_range(text, [e.reference_time for e in episodes.values()], mentions)
         if time_range is not None:
             self._time_signal(tenant, time_range, basis, pool)
             missing = [eid for eid in pool.cands if eid not in episodes]
@@ -316,13 +316,15 @@ def _time_mentions(text: str, reference: datetime) -> list[TimeMention]:
             if m.kind in ("point", "range") and m.interval.start is not None and m.interval.end is not None]
 
 
-def _question_range(text: str, times: list[datetime]) -> Interval | None:
+def _question_range(text: str, times: list[datetime], parsed: Sequence[TimeMention] = ()) -> Interval | None:
     """The period the question names, resolved against the latest episode time seen (the memory's now).
-    A date the question states outright wins over a relative phrase ("the week before 16 November"
-    may be read as "the week before [now]" when the date itself is not parsed as its anchor)."""
+    A date the question states outright wins over a relative phrase ("the week before 16 November" may be
+    read as "the week before [now]" when the date itself is not parsed as its anchor). `parsed`: the
+    question's mentions read against another time; when all of them state their year, no reference time
+    moves them, so they are not parsed again (~2 ms)."""
     if not times:
         return None
-    found = _time_mentions(text, max(times))
+    found = list(parsed) if parsed and not any(m.relative for m in parsed) else _time_mentions(text, max(times))
     found.sort(key=lambda m: m.relative)  # stable: explicit dates first, each kind in text order
     return found[0].interval if found else None
 
