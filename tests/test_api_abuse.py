@@ -135,6 +135,8 @@ def test_tenant_b_reads_nothing_of_tenant_a(two_tenants: tuple[Store, str, str, 
     assert store.event_links(b, ev_ids) == []
     assert store.events(b, EventQuery(predicate="meet Alice", valid_overlaps=Interval())) == []
     assert all(h.episode_id not in ep_ids for h in store.search_text(b, "Alice hello Bob Carol", 100))
+    assert store.speaking(a, ["Alice", "Bob", "Carol"]) == {"Alice", "Bob", "Carol"}
+    assert store.speaking(b, ["Alice", "Bob", "Carol"]) == set()  # A's speakers are not B's participants
     assert all(h.episode_id not in ep_ids for h in store.search_vector(b, [1.0, 1.0, 0.5], 100))
     changes = store.changes_since(b, datetime(1970, 1, 1, tzinfo=UTC))
     assert not {c.item.lineage_id for c in changes} & set(ent_ids + fact_ids + ev_ids)

@@ -198,22 +198,18 @@ class FullTextCalls:
         return getattr(self.store, name)
 
 
-def test_a_place_from_records_is_not_probed_as_a_speaker(store: Store, tenant: str) -> None:
-    # Entities written from structured records cite no turn. A place or an organisation cannot be a
-    # speaker, so its name is not looked up in the full-text index; a person's is (they may speak).
-    def entity(name: str, type_: str) -> Entity:
-        return Entity(version_id=f"v-{name}", lineage_id=f"en-{name}", tenant=tenant, recorded_at=T0, name=name,
-                      type=type_)
-
-    write(store, tenant, [turn(tenant, 1, "Dana", "Lisbon was lovely, and Acme hired me there."),
-                          turn(tenant, 2, "Bob", "Glad to hear it.")],
-          entities=[entity("Lisbon", "place"), entity("Acme", "organization"), entity("Dana", "person")])
+def test_names_are_checked_against_the_participants_without_probing_the_index(store: Store, tenant: str) -> None:
+    # Whether a name speaks in this memory is one store read for all the question's names; before, each
+    # name that was no entity with turns of its own cost a full-text probe ("Jones Group": three).
+    write(store, tenant, [turn(tenant, 1, "Dana Reyes", "I moved to Lisbon last spring, Acme hired me."),
+                          turn(tenant, 2, "Bob", "Dana moved to Lisbon? Nice.")])
     spy = FullTextCalls(store)
     retriever = HybridRetriever(spy)  # type: ignore[arg-type]
-    assert ids(retriever.search(tenant, "Who moved to Lisbon to work for Acme?", k=1)) == ["ep1"]
-    assert not {"Lisbon", "Acme"} & set(spy.texts)
-    retriever.search(tenant, "Where does Dana work?", k=1)
-    assert "Dana" in spy.texts
+    # "Dana" speaks (her first name): her own turn wins over Bob's, which has her name and more words.
+    assert ids(retriever.search(tenant, "Where did Dana move to?", k=2)) == ["ep1", "ep2"]
+    # "Lisbon" and "Acme Group" do not: the question's own full-text read is the only one.
+    assert len(retriever.search(tenant, "Who moved to Lisbon for Acme Group?", k=1)) == 1
+    assert len(spy.texts) == 2
 
 
 def test_basis_hides_episodes_recorded_later(store: Store, tenant: str) -> None:

@@ -337,6 +337,24 @@ def test_search_text_and_vector(store: Store, tenant: str) -> None:
     assert [h.episode_id for h in store.search_vector(tenant, [0.9, 0.1, 0.0], k=2)] == [e1.id, e2.id]
 
 
+def test_speaking_names_the_participants_of_the_tenants_turns(store: Store, tenant: str) -> None:
+    ana = episode(tenant, "I moved to Lisbon", "2023-01-01", speaker="Ana Silva")
+    to_bob = episode(tenant, "Hi there", "2023-01-02", speaker="Carla").model_copy(update={"addressee": "Bob"})
+    doc = episode(tenant, "Quarterly report", "2023-01-03", speaker="", source="docs")
+    store.write(Batch(tenant=tenant, episodes=[ana, to_bob, doc]), recorded_at=t("2023-01-04"))
+    other = episode(tenant + "_other", "Hello", "2023-01-01", speaker="Zed")
+    store.write(Batch(tenant=tenant + "_other", episodes=[other]), recorded_at=t("2023-01-04"))
+    names = ["Ana", "ana silva", "ANA SILVA ", "Silva", "Bob", "carla", "Zed", "Lisbon", "", "  "]
+    assert store.speaking(tenant, names) == {"Ana", "ana silva", "ANA SILVA ", "Bob", "carla"}
+    assert store.speaking(tenant, []) == set() and store.speaking(tenant + "_none", names) == set()
+    store.warm(tenant)
+    later = episode(tenant, "Hello all", "2023-02-01", speaker="Dana")  # written after a first read
+    store.write(Batch(tenant=tenant, episodes=[later]), recorded_at=t("2023-02-02"))
+    assert store.speaking(tenant, ["Dana", "Ana"]) == {"Dana", "Ana"}
+    store.erase(tenant, episode_ids=[ana.id], actor="dpo", reason="erasure request")
+    assert store.speaking(tenant, ["Dana", "Ana", "Ana Silva"]) == {"Dana"}  # erased turns speak no more
+
+
 def test_tenants_are_isolated(store: Store, tenant: str, alice_story) -> None:
     other = tenant + "_other"
     assert store.stats(other).facts == 0

@@ -37,8 +37,6 @@ class TextEncoder(Protocol):
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
 
 
-_NOT_SPEAKERS = frozenset({"place", "organization"})
-
 Fallback = Callable[[str, int, Interval | None], list[SearchHit]]
 
 
@@ -152,25 +150,14 @@ class HybridRetriever:
 
     # -- who the question is about ---------------------------------------------------------------
     def _people_asked_about(self, tenant: str, query: QueryAnalysis) -> set[str]:
-        """Names in the question that are speakers in this memory (their own turns answer it best).
-
-        A name is looked up as an entity first (an index lookup) and its mentions checked for turns it
-        speaks; only a name that is no entity is probed in the full-text index. The words of a name
-        already found ("Ana" of "Ana Silva") are not looked up again."""
+        """Names in the question that take part in this memory's conversations (their own turns answer
+        it best): speakers, and people turns are addressed to (their own turns rarely say their name, so
+        the turns that name them are mostly the other side's). One store read for all the names; the
+        words of a name already found ("Ana" of "Ana Silva") are not counted again."""
+        speaking = self.store.speaking(tenant, query.names) if query.names else set()
         people: set[str] = set()
         for name in query.names:
-            if any(name.casefold() in p.casefold().split() for p in people):
-                continue
-            found = self.store.find_entities(tenant, name, limit=3)
-            ids = [s.episode_id for e in found for s in e.provenance[:10]]
-            if not ids and found and all(e.type in _NOT_SPEAKERS for e in found):
-                continue  # a place or an organisation from structured records: no turns of its own to find
-            if not ids:
-                ids = [h.episode_id for h in self.store.search_text(tenant, name, 10)]
-            # The person addressed by a turn takes part in the conversation too (their own turns rarely
-            # say their name, so the turns that name them are mostly the other side's).
-            if any(_speaks(ep, {name.casefold()}, strict=True) or _addressed(ep, name.casefold())
-                   for ep in self.store.episodes(tenant, list(dict.fromkeys(ids)))):
+            if name in speaking and not any(name.casefold() in p.casefold().split() for p in people):
                 people.add(name)
         return people
 
@@ -282,17 +269,12 @@ def _encoding_threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="tkgmem-encode")
 
 
-def _speaks(episode: Episode, asked: set[str], strict: bool = False) -> bool:
+def _speaks(episode: Episode, asked: set[str]) -> bool:
     """The episode is said by one of the `asked` names (a full name or a first name)."""
     if not episode.speaker:
-        return not strict  # documents and records have no speaker: no prior either way
+        return True  # documents and records have no speaker: no prior either way
     name = episode.speaker.casefold()
     return name in asked or name.split()[0] in asked
-
-
-def _addressed(episode: Episode, name: str) -> bool:
-    who = (episode.addressee or "").casefold()
-    return bool(who) and (who == name or who.split()[0] == name)
 
 
 def _fit(valid: Interval, window: Interval) -> float:

@@ -88,6 +88,12 @@ class Store(Protocol):
 
     def episodes(self, tenant: str, ids: Sequence[str]) -> list[Episode]: ...
 
+    def speaking(self, tenant: str, names: Sequence[str]) -> set[str]:
+        """Those of `names` that speak or are spoken to in the tenant's episodes (a speaker or an addressee),
+        as the whole name or its first word, case-insensitively: "Ana" and "ana silva" for a turn of "Ana
+        Silva". Returned as given."""
+        ...
+
     def entity(self, tenant: str, entity_id: str, basis: Basis = Basis()) -> Entity | None: ...
 
     def find_entities(self, tenant: str, name: str | None = None, *, type: str | None = None,

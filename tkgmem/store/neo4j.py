@@ -161,6 +161,14 @@ class Neo4jStore:
         found = self._read(work)
         return [found[i] for i in ids if i in found]
 
+    def speaking(self, tenant: str, names: Sequence[str]) -> set[str]:
+        wanted = {n: n.strip().lower() for n in names if n.strip()}
+        if not wanted:
+            return set()
+        rows = self._read(lambda tx: run(tx, "episodes_speaking", tenant=tenant, names=sorted(set(wanted.values()))))
+        found = {r["name"] for r in rows}
+        return {n for n, form in wanted.items() if form in found}
+
     def _versions(self, tenant: str, name: str, /, **params: Any) -> list[Any]:
         return self._read(lambda tx: versions(tx, tenant, name, self.batch_size, **params))
 

@@ -45,6 +45,7 @@ from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.settings import Settings
 from tkgmem.store.sqlite_fts import FullTextSearch
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
+from tkgmem.store.sqlite_speakers import Participants
 from tkgmem.store.sqlite_vectors import VectorCache
 from tkgmem.store.vector_index import top_k
 from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
@@ -129,6 +130,7 @@ class SQLiteStore:
         self._shared: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
         self._vectors = VectorCache(None if path == ":memory:" else path, vector_file_min_rows)
+        self._participants = Participants()
         self._fts = FullTextSearch()
         self.ann_min_rows = ann_min_rows  # tenants with fewer vectors are searched exactly (search_vector)
         self._rev = 0
@@ -460,6 +462,7 @@ class SQLiteStore:
             audit_id = self._audit(conn, tenant, actor, "erase", reason,
                                    {"episodes": episodes, "versions": versions, "entity": entity_id is not None})
         self._vectors.forget(tenant)
+        self._participants.forget(tenant)
         return EraseReport(episodes=episodes, versions=versions, audit_id=audit_id)
 
     def _audit(self, conn: sqlite3.Connection, tenant: str, actor: str, action: str, reason: str,
@@ -494,6 +497,10 @@ class SQLiteStore:
                                       [tenant, *chunk]):
                     out[r[0]] = _episode(tenant, r)
         return [out[i] for i in ids if i in out]
+
+    def speaking(self, tenant: str, names: Sequence[str]) -> set[str]:
+        with self._read() as conn:
+            return self._participants.speaking(conn, tenant, self._data_rev(), names)
 
     def _settled(self, conn: sqlite3.Connection, tenant: str, as_of: datetime | None) -> datetime | None:
         """`as_of`, or None (the latest belief) when nothing of the tenant was recorded or expired after it:
@@ -716,6 +723,7 @@ class SQLiteStore:
         if self.path == ":memory:":  # small, and its one connection is better not shared with a warming thread
             return
         with self._read() as conn:
+            self._participants.speaking(conn, tenant, self._data_rev(), ())
             vectors, _, matrix = self._vectors.snapshot(conn, tenant, self._data_rev())
         if matrix.shape[0] >= self.ann_min_rows:
             vectors.build(matrix)
@@ -829,6 +837,7 @@ class SQLiteStore:
                         (tenant, r.job_id, json.dumps(r.state, default=str), to_us(r.updated_at or utcnow()))
                         for r in batch])
         self._vectors.forget(tenant)
+        self._participants.forget(tenant)
 
     def jobs(self, tenant: str) -> list[dict[str, object]]:
         with self._read() as conn:
