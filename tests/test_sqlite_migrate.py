@@ -82,3 +82,27 @@ def test_an_upgrade_gives_the_planner_statistics_for_new_indexes(tmp_path: Path)
         "AND expired_at IS NULL"))
     assert "versions_subject" in plan  # one subject's rows, not every current version
     store.close()
+
+
+def test_an_upgrade_to_5_fills_the_speakers_from_the_stored_episodes(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    store = SQLiteStore(f"sqlite:///{path}")
+    turns = [Episode(id=f"e{i}", tenant=t, source="chat", speaker=who, addressee=to, text="hi", reference_time=T0,
+                     seq=i) for i, (t, who, to) in enumerate([("a", "Ana Silva", "Bob"), ("a", "Bob", None),
+                                                             ("b", "Zed", None)])]
+    for tenant in ("a", "b"):
+        store.write(Batch(tenant=tenant, episodes=[e for e in turns if e.tenant == tenant]))
+    store.close()
+    with sqlite3.connect(path) as conn:  # what a schema-4 store looks like
+        conn.executescript("DROP TABLE speakers; PRAGMA user_version = 4;")
+    store = SQLiteStore(f"sqlite:///{path}")
+    assert store.speaking("a", ["ana", "Ana Silva", "bob", "Zed"]) == {"ana", "Ana Silva", "bob"}
+    assert store.speaking("b", ["Zed", "Bob"]) == {"Zed"}
+    assert dict(store.conn.execute("SELECT form, episodes FROM speakers WHERE tenant = 'a'").fetchall()) == {
+        "ana silva": 1, "ana": 1, "bob": 2}  # Bob: spoken to in one turn, speaking in the other
+    store.erase("a", actor="dpo", reason="request", episode_ids=["e1"])
+    assert store.speaking("a", ["bob", "ana"]) == {"bob", "ana"}  # still addressed in e0
+    store.erase("a", actor="dpo", reason="request", episode_ids=["e0"])
+    assert store.speaking("a", ["bob", "ana"]) == set()
+    assert store.conn.execute("SELECT count(*) FROM speakers WHERE tenant = 'a'").fetchone()[0] == 0
+    store.close()

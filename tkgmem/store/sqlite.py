@@ -43,9 +43,9 @@ from tkgmem.model import (
 )
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.settings import Settings
+from tkgmem.store import sqlite_speakers
 from tkgmem.store.sqlite_fts import FullTextSearch
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
-from tkgmem.store.sqlite_speakers import Participants
 from tkgmem.store.sqlite_vectors import VectorCache
 from tkgmem.store.vector_index import top_k
 from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
@@ -130,7 +130,6 @@ class SQLiteStore:
         self._shared: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
         self._vectors = VectorCache(None if path == ":memory:" else path, vector_file_min_rows)
-        self._participants = Participants()
         self._fts = FullTextSearch()
         self.ann_min_rows = ann_min_rows  # tenants with fewer vectors are searched exactly (search_vector)
         self._rev = 0
@@ -212,9 +211,12 @@ class SQLiteStore:
             for number, ddl in enumerate(MIGRATIONS[current:], start=current + 1):
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    for statement in ddl.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
+                    if callable(ddl):
+                        ddl(conn)
+                    else:
+                        for statement in ddl.split(";"):
+                            if statement.strip():
+                                conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {number}")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -330,6 +332,7 @@ class SQLiteStore:
                 "INSERT INTO episodes_fts (rowid, text, speaker) VALUES (?, ?, ?)",
                 (cur.lastrowid, ep.text, ep.speaker or ""),
             )
+        sqlite_speakers.add(conn, tenant, [(ep.speaker, ep.addressee) for ep in episodes])
         conn.executemany(
             "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
             [(tenant, ep.id, np.asarray(embeddings[ep.id], dtype=np.float32).tobytes())
@@ -423,12 +426,14 @@ class SQLiteStore:
         with self._write() as conn:
             lineages: set[str] = set()
             episodes = 0
+            people: list[tuple[str | None, str | None]] = []
             for ep in episode_ids:
-                row = conn.execute("SELECT rowid, text, speaker FROM episodes WHERE tenant = ? AND id = ?",
+                row = conn.execute("SELECT rowid, text, speaker, addressee FROM episodes WHERE tenant = ? AND id = ?",
                                    (tenant, ep)).fetchone()
                 if row is None:
                     continue
                 episodes += 1
+                people.append((row[2], row[3]))
                 conn.execute("INSERT INTO episodes_fts (episodes_fts, rowid, text, speaker) VALUES "
                              "('delete', ?, ?, ?)", (row[0], row[1], row[2] or ""))
                 conn.execute("DELETE FROM episodes WHERE rowid = ?", (row[0],))
@@ -440,6 +445,7 @@ class SQLiteStore:
                     if conn.execute("SELECT 1 FROM provenance WHERE tenant = ? AND lineage_id = ? LIMIT 1",
                                     (tenant, lid)).fetchone() is None:
                         lineages.add(lid)
+            sqlite_speakers.remove(conn, tenant, people)
             if entity_id is not None:
                 lineages.add(entity_id)
                 lineages.update(r[0] for r in conn.execute(
@@ -462,7 +468,6 @@ class SQLiteStore:
             audit_id = self._audit(conn, tenant, actor, "erase", reason,
                                    {"episodes": episodes, "versions": versions, "entity": entity_id is not None})
         self._vectors.forget(tenant)
-        self._participants.forget(tenant)
         return EraseReport(episodes=episodes, versions=versions, audit_id=audit_id)
 
     def _audit(self, conn: sqlite3.Connection, tenant: str, actor: str, action: str, reason: str,
@@ -500,7 +505,7 @@ class SQLiteStore:
 
     def speaking(self, tenant: str, names: Sequence[str]) -> set[str]:
         with self._read() as conn:
-            return self._participants.speaking(conn, tenant, self._data_rev(), names)
+            return sqlite_speakers.speaking(conn, tenant, names)
 
     def _settled(self, conn: sqlite3.Connection, tenant: str, as_of: datetime | None) -> datetime | None:
         """`as_of`, or None (the latest belief) when nothing of the tenant was recorded or expired after it:
@@ -723,7 +728,6 @@ class SQLiteStore:
         if self.path == ":memory:":  # small, and its one connection is better not shared with a warming thread
             return
         with self._read() as conn:
-            self._participants.speaking(conn, tenant, self._data_rev(), ())
             vectors, _, matrix = self._vectors.snapshot(conn, tenant, self._data_rev())
         if matrix.shape[0] >= self.ann_min_rows:
             vectors.build(matrix)
@@ -837,7 +841,6 @@ class SQLiteStore:
                         (tenant, r.job_id, json.dumps(r.state, default=str), to_us(r.updated_at or utcnow()))
                         for r in batch])
         self._vectors.forget(tenant)
-        self._participants.forget(tenant)
 
     def jobs(self, tenant: str) -> list[dict[str, object]]:
         with self._read() as conn:

@@ -1,11 +1,18 @@
 """DDL of the embedded store, as an ordered list of migrations; `user_version` records the one applied.
+A migration is DDL (statements separated by semicolons) or a function of the connection, for one that
+fills a new table from Python. Each runs in its own transaction.
 
 Times are INTEGER microseconds since the Unix epoch (UTC); NULL is an open end.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: list[str] = [
+import sqlite3
+from collections.abc import Callable
+
+from tkgmem.store import sqlite_speakers
+
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: the initial schema
     """
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,6 +104,9 @@ MIGRATIONS: list[str] = [
     DROP INDEX IF EXISTS versions_expired_kind;
     ANALYZE versions;
     """,
+    # 5: who speaks or is spoken to in each tenant's episodes, for `Store.speaking` (`sqlite_speakers`): a
+    # question's names are one index lookup, not a full-text probe each. Filled from the stored episodes.
+    sqlite_speakers.backfill,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
