@@ -132,7 +132,6 @@ class Encoder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-
     def _helper_encode(self, texts: Sequence[str]) -> np.ndarray | None:
         if not self._process_wanted:
             return None
