@@ -59,6 +59,7 @@ from tkgmem.store.neo4j_codec import (
 from tkgmem.store.neo4j_tx import run, versions
 from tkgmem.store.queries import schema_files, schema_version
 from tkgmem.store.records import Record
+from tkgmem.store.speakers import asked_forms, speaking_names
 from tkgmem.store.views import changes_from, diff_versions, timeline_items
 from tkgmem.temporal import Basis, Interval, ResolvedBasis, utcnow
 
@@ -162,12 +163,11 @@ class Neo4jStore:
         return [found[i] for i in ids if i in found]
 
     def speaking(self, tenant: str, names: Sequence[str]) -> set[str]:
-        wanted = {n: n.strip().lower() for n in names if n.strip()}
-        if not wanted:
+        asked = asked_forms(names)
+        if not asked:
             return set()
-        rows = self._read(lambda tx: run(tx, "episodes_speaking", tenant=tenant, names=sorted(set(wanted.values()))))
-        found = {r["name"] for r in rows}
-        return {n for n, form in wanted.items() if form in found}
+        rows = self._read(lambda tx: run(tx, "episodes_speaking", tenant=tenant, names=sorted(set(asked.values()))))
+        return speaking_names(asked, (r["name"] for r in rows))
 
     def _versions(self, tenant: str, name: str, /, **params: Any) -> list[Any]:
         return self._read(lambda tx: versions(tx, tenant, name, self.batch_size, **params))

@@ -4,7 +4,7 @@ Retrieval asks it of every name in a question (a question about a person is answ
 own turns). Before, each name cost an entity lookup, a full-text probe and an episode read, and still only
 looked at the ~10 turns those found: at 1M episodes, 8-10 ms for a question naming a company ("Jones Group":
 three probes). A set built from the episodes on first use took 2.7 s to read at 1M, which a one-off command
-would pay. So the table holds, per tenant, each form a participant is known by (`name_forms`) with the number
+would pay. So the table holds, per tenant, each form a participant is known by (`speakers.name_forms`) with the number
 of episodes that have it; writes add to it, an erase takes away, and a question's names are one index lookup.
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
+
+from tkgmem.store.speakers import asked_forms, name_forms, speaking_names
 
 # Schema 5 creates the table and fills it from the episodes already stored (`backfill`).
 TABLE = """
@@ -25,13 +27,6 @@ _ADD = ("INSERT INTO speakers (tenant, form, episodes) VALUES (?, ?, ?) "
         "ON CONFLICT (tenant, form) DO UPDATE SET episodes = episodes + excluded.episodes")
 
 People = Iterable[tuple[str | None, str | None]]  # (speaker, addressee) of each episode
-
-
-def name_forms(name: str) -> tuple[str, str]:
-    """The forms a participant is known by: the whole name and its first word, lower-cased ("ana silva",
-    "ana"). Cypher's `toLower(trim())` and `split(name, ' ')` read them the same for the Neo4j store."""
-    whole = name.strip().lower()
-    return whole, whole.split(" ", 1)[0]
 
 
 def _episode_forms(speaker: str | None, addressee: str | None) -> set[str]:
@@ -60,13 +55,12 @@ def remove(conn: sqlite3.Connection, tenant: str, people: People) -> None:
 
 
 def speaking(conn: sqlite3.Connection, tenant: str, names: Sequence[str]) -> set[str]:
-    wanted = {n: n.strip().lower() for n in names if n.strip()}
-    if not wanted:
+    asked = asked_forms(names)
+    if not asked:
         return set()
-    forms = sorted(set(wanted.values()))
-    found = {r[0] for r in conn.execute(
-        f"SELECT form FROM speakers WHERE tenant = ? AND form IN ({','.join('?' * len(forms))})", [tenant, *forms])}
-    return {n for n, form in wanted.items() if form in found}
+    forms = sorted(set(asked.values()))
+    return speaking_names(asked, (r[0] for r in conn.execute(
+        f"SELECT form FROM speakers WHERE tenant = ? AND form IN ({','.join('?' * len(forms))})", [tenant, *forms])))
 
 
 def backfill(conn: sqlite3.Connection) -> None:
@@ -80,4 +74,4 @@ def backfill(conn: sqlite3.Connection) -> None:
         conn.executemany(_ADD, [(tenant, form, n) for form, n in forms.items()])
 
 
-__all__ = ["add", "backfill", "name_forms", "remove", "speaking"]
+__all__ = ["add", "backfill", "remove", "speaking"]

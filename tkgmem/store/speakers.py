@@ -1,0 +1,26 @@
+"""The rule both stores apply for `Store.speaking`: the forms a participant's name is known by."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+def name_forms(name: str) -> tuple[str, str]:
+    """The forms a participant is known by: the whole name and its first word, lower-cased ("ana silva",
+    "ana"). Cypher's `toLower(trim())` and `split(name, ' ')` read them the same for the Neo4j store."""
+    whole = name.strip().lower()
+    return whole, whole.split(" ", 1)[0]
+
+
+def asked_forms(names: Sequence[str]) -> dict[str, str]:
+    """Each non-blank name of a question with the form it is looked up by."""
+    return {n: n.strip().lower() for n in names if n.strip()}
+
+
+def speaking_names(asked: dict[str, str], found: Iterable[str]) -> set[str]:
+    """The asked names whose form is among the `found` participants' forms, as the caller gave them."""
+    forms = set(found)
+    return {n for n, form in asked.items() if form in forms}
+
+
+__all__ = ["asked_forms", "name_forms", "speaking_names"]
