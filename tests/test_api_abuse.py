@@ -123,6 +123,7 @@ def test_tenant_b_reads_nothing_of_tenant_a(two_tenants: tuple[Store, str, str, 
         assert store.facts(b, FactQuery(subject_id=eid, all_versions=True)) == []
         assert store.facts(b, FactQuery(object_id=eid, all_versions=True)) == []
         assert store.facts(b, FactQuery(entity_id=eid, valid_overlaps=Interval()), everything) == []
+        assert store.fact_relations(b, FactQuery(entity_id=eid, all_versions=True)) == {}
         assert store.events(b, EventQuery(participant_id=eid, valid_overlaps=Interval())) == []
         assert store.timeline(b, eid, window=Interval()) == []
         assert store.history(b, eid) == []

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from tkgmem.model import Batch, Entity, Episode, Event, Participant, SearchHit, Span
+from tkgmem.model import Batch, Entity, Episode, Event, FactInput, Participant, SearchHit, Span
 from tkgmem.retrieve.evidence import Evidence
 from tkgmem.retrieve.hybrid import HybridRetriever, _question_range, _time_mentions
 from tkgmem.retrieve.query import analyse, content_words, names_in
@@ -183,19 +183,23 @@ def test_entity_expansion_reaches_episodes_through_events(store: Store, tenant: 
     assert found[0].event_ids == ["ev-run"]
 
 
-class FullTextCalls:
-    """The store, with a record of the texts its full-text index was asked for (a spy, not a fake)."""
+class StoreCalls:
+    """The store, with a record of the calls made to some of its reads (a spy, not a fake)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *names: str) -> None:
         self.store = store
-        self.texts: list[str] = []
-
-    def search_text(self, tenant: str, text: str, k: int = 10) -> list[SearchHit]:
-        self.texts.append(text)
-        return self.store.search_text(tenant, text, k)
+        self.calls: dict[str, list[tuple[object, ...]]] = {name: [] for name in names}
 
     def __getattr__(self, name: str) -> object:
-        return getattr(self.store, name)
+        method = getattr(self.store, name)
+        if name not in self.calls:
+            return method
+
+        def recorded(*args: object, **kwargs: object) -> object:
+            self.calls[name].append(args)
+            return method(*args, **kwargs)
+
+        return recorded
 
 
 def test_names_are_checked_against_the_participants_without_probing_the_index(store: Store, tenant: str) -> None:
@@ -203,13 +207,59 @@ def test_names_are_checked_against_the_participants_without_probing_the_index(st
     # name that was no entity with turns of its own cost a full-text probe ("Jones Group": three).
     write(store, tenant, [turn(tenant, 1, "Dana Reyes", "I moved to Lisbon last spring, Acme hired me."),
                           turn(tenant, 2, "Bob", "Dana moved to Lisbon? Nice.")])
-    spy = FullTextCalls(store)
+    spy = StoreCalls(store, "search_text")
     retriever = HybridRetriever(spy)  # type: ignore[arg-type]
     # "Dana" speaks (her first name): her own turn wins over Bob's, which has her name and more words.
     assert ids(retriever.search(tenant, "Where did Dana move to?", k=2)) == ["ep1", "ep2"]
     # "Lisbon" and "Acme Group" do not: the question's own full-text read is the only one.
     assert len(retriever.search(tenant, "Who moved to Lisbon for Acme Group?", k=1)) == 1
-    assert len(spy.texts) == 2
+    assert len(spy.calls["search_text"]) == 2
+
+
+def test_facts_match_a_question_on_words_other_than_their_entitys_name(store: Store, tenant: str) -> None:
+    acme = Entity(version_id="v-acme", lineage_id="en-acme", tenant=tenant, recorded_at=T0, name="Acme Group",
+                  aliases=("Acme",), type="organization")
+    dana = Entity(version_id="v-dana", lineage_id="en-dana", tenant=tenant, recorded_at=T0, name="Dana",
+                  type="person")
+    # The turn says neither "works" nor "Acme"; the fact read from it does.
+    works = FactInput(subject_id="en-dana", relation="works_at", object_id="en-acme",
+                      provenance=(Span(episode_id="ep1"),))
+    write(store, tenant, [turn(tenant, 1, "Dana", "They finally hired me, I start Monday!"),
+                          turn(tenant, 2, "Bob", "Nice weather today.")], entities=[acme, dana])
+    store.write(Batch(tenant=tenant, facts=[works]), recorded_at=T0)
+    [fact] = store.facts(tenant)
+    spy = StoreCalls(store, "facts", "fact_relations")
+    retriever = HybridRetriever(spy)  # type: ignore[arg-type]
+
+    def pointing_reads() -> list[object]:  # reads of the facts whose value is the company
+        return [args[1] for args in spy.calls["facts"] if args[1].object_id == "en-acme"]  # type: ignore[attr-defined]
+
+    # "works" is half of works/acme: the company's facts are read, and "works at" is enough.
+    found = retriever.search(tenant, "Who works at Acme?", k=1)
+    assert ids(found) == ["ep1"] and found[0].fact_ids == [fact.lineage_id] and "entity" in found[0].sources
+    assert len(pointing_reads()) == 1
+    # A third of works/acme/group (the rest is the company's name, which no fact about it needs to
+    # repeat): no fact can share half of the words, so none is read, nor counted.
+    reads = len(spy.calls["facts"]) + len(spy.calls["fact_relations"])
+    found = retriever.search(tenant, "Who works at Acme Group?", k=2)
+    assert all("entity" not in e.sources for e in found)
+    assert len(spy.calls["facts"]) + len(spy.calls["fact_relations"]) == reads
+    # "moved" could match a fact of the company's own, but the facts pointing at it are counted by
+    # relation, and "works at" shares nothing with "moved": they are not read.
+    retriever.search(tenant, "Who moved to Acme?", k=1)
+    assert len(pointing_reads()) == 1 and len(spy.calls["fact_relations"]) == 2
+
+
+def test_the_words_of_a_name_that_is_an_entity_are_not_looked_up(store: Store, tenant: str) -> None:
+    places = [Entity(version_id=f"v-{n}", lineage_id=f"en-{n}", tenant=tenant, recorded_at=T0, name=name,
+                     type="place") for n, name in enumerate(["Boston", "Boston 51"])]
+    write(store, tenant, [turn(tenant, 1, "Dana", "Moved again!")], entities=places)
+    spy = StoreCalls(store, "find_entities")
+    retriever = HybridRetriever(spy)  # type: ignore[arg-type]
+    retriever.search(tenant, "Who moved to Boston 51?", k=1)
+    assert [args[1] for args in spy.calls["find_entities"]] == ["Boston 51"]  # not Boston as well
+    retriever.search(tenant, "Who moved to Boston Harbor?", k=1)  # no such entity: its words are tried
+    assert [args[1] for args in spy.calls["find_entities"]][1:] == ["Boston Harbor", "Boston", "Harbor"]
 
 
 def test_basis_hides_episodes_recorded_later(store: Store, tenant: str) -> None:
@@ -240,6 +290,8 @@ def test_tenants_do_not_leak(store: Store, tenant: str) -> None:
     ("Where did Alice work before she moved to New York?", ["Alice", "New York", "New", "York"]),
     ("What do Melanie's kids like?", ["Melanie"]),
     ("what does she like?", []),
+    ("Who moved to Boston 51 in 2019?", ["Boston 51", "Boston"]),
+    ("Did Jon visit Terminal 5, or gate 7?", ["Jon", "Terminal 5", "Terminal"]),
 ])
 def test_names_in_questions(text: str, names: list[str]) -> None:
     assert names_in(text) == names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 import pytest
@@ -161,7 +162,7 @@ def test_retraction_expires_without_successor(store: Store, tenant: str, alice_s
 
 @pytest.mark.parametrize("basis", [Basis(), Basis(valid_at="2021-06-01"), Basis(as_of="2023-01-01"),
                                    Basis(valid_at="2019-01-01", as_of="2030-01-01")], ids=str)
-def test_count_facts_agrees_with_facts(store: Store, tenant: str, alice_story, basis: Basis) -> None:
+def test_fact_counts_agree_with_facts(store: Store, tenant: str, alice_story, basis: Basis) -> None:
     """Counting in the store must see exactly the facts reading sees, for every filter and basis."""
     alice = alice_story["Alice"]
     queries = [FactQuery(), FactQuery(subject_id=alice.lineage_id), FactQuery(entity_id=alice.lineage_id),
@@ -175,6 +176,11 @@ def test_count_facts_agrees_with_facts(store: Store, tenant: str, alice_story, b
     for at_most in (0, 1, 2, 100):  # counting stops there ("are there more than n?")
         assert [store.count_facts(tenant, q, basis, at_most=at_most) for q in queries] == [
             min(n, at_most) for n in counts]
+    # Per relation, the same facts again: the relations of an entity's facts without reading them.
+    for q in queries:
+        read = Counter(f.relation for f in store.facts(tenant, q.model_copy(update={"limit": None}), basis))
+        assert store.fact_relations(tenant, q, basis) == dict(sorted(read.items()))
+    assert store.fact_relations("no-such-tenant", FactQuery(), basis) == {}
 
 
 def test_contradiction_touches_only_same_subject_and_relation(store: Store, tenant: str) -> None:

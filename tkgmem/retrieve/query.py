@@ -70,23 +70,41 @@ class QueryAnalysis:
         text = " ".join(text.split())
         return text if content_words(text) else self.text
 
-    def overlap(self, text: str) -> float:
-        """Share of the question's content words (crudely stemmed) that occur in `text`."""
+    def overlap(self, text: str, ignored: frozenset[str] = frozenset()) -> float:
+        """Share of the question's content words (crudely stemmed) that occur in `text`; words in
+        `ignored` (stems, see `stems`) never count as shared."""
         if not self.words:
             return 0.0
-        theirs = {_stem(w) for w in content_words(text)}
+        theirs = {_stem(w) for w in content_words(text)} - ignored
         return sum(1 for w in self.words if _stem(w) in theirs) / len(self.words)
+
+    def reachable(self, ignored: frozenset[str]) -> float:
+        """The highest `overlap(text, ignored)` any text can have."""
+        if not self.words:
+            return 0.0
+        return sum(1 for w in self.words if _stem(w) not in ignored) / len(self.words)
+
+
+def stems(texts: Sequence[str]) -> frozenset[str]:
+    """The crude stems of the content words of `texts` (for `QueryAnalysis.overlap`'s `ignored`)."""
+    return frozenset(_stem(w) for text in texts for w in content_words(text))
 
 
 def names_in(text: str) -> list[str]:
-    """Capitalised word runs ("Caroline", "New York", "Dr. Seuss's" -> "Dr. Seuss"), then their words."""
+    """Capitalised word runs ("Caroline", "New York", "Dr. Seuss's" -> "Dr. Seuss"), with a number that
+    follows one ("Apollo 11", "Terminal 5"), then their words."""
     runs: list[tuple[int, int, list[str]]] = []
     for match in _TOKEN.finditer(text):
         word = match.group()
         bare = word.removesuffix("'s").removesuffix("’s")
+        joins = bool(runs) and text[runs[-1][1]:match.start()].strip(" .") == "" and not runs[-1][2][-1].endswith("s'")
+        if bare.isdigit() and joins and text[runs[-1][1]:match.start()] == " ":
+            start, _, words = runs[-1]
+            runs[-1] = (start, match.start() + len(bare), [*words, bare])
+            continue
         if not bare[:1].isupper() or bare.casefold() in _NOT_NAMES:
             continue
-        if runs and text[runs[-1][1]:match.start()].strip(" .") == "" and not runs[-1][2][-1].endswith("s'"):
+        if joins:
             start, _, words = runs[-1]
             runs[-1] = (start, match.start() + len(bare), [*words, bare])
         else:
@@ -113,4 +131,4 @@ def analyse(text: str, drop: Sequence[tuple[int, int]] = ()) -> QueryAnalysis:
                          asks_when=_ASKS_WHEN.search(text) is not None)
 
 
-__all__ = ["QueryAnalysis", "analyse", "content_words", "mentions_time", "names_in"]
+__all__ = ["QueryAnalysis", "analyse", "content_words", "mentions_time", "names_in", "stems"]

@@ -208,6 +208,10 @@ class Neo4jStore:
         at_most = _BIG if at_most is None else max(at_most, 0)
         return int(self._read(lambda tx: run(tx, "facts_count", tenant=tenant, at_most=at_most, **params))[0]["facts"])
 
+    def fact_relations(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> dict[str, int]:
+        rows = self._read(lambda tx: run(tx, "facts_by_relation", tenant=tenant, **self._fact_params(query, basis)))
+        return {str(r["relation"]): int(r["facts"]) for r in rows}
+
     def events(self, tenant: str, query: EventQuery = EventQuery(), basis: Basis = Basis()) -> list[Event]:
         rb = basis.resolved()
         window = query.valid_overlaps or Interval()

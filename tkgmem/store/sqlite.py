@@ -585,6 +585,12 @@ class SQLiteStore:
                 sql, params = f"{sql} LIMIT ?", [*params, max(at_most, 0)]
             return int(conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
 
+    def fact_relations(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> dict[str, int]:
+        with self._read() as conn:
+            where, params = self._fact_where(tenant, query, self._settled_basis(conn, tenant, basis.resolved()))
+            return {str(r): int(n) for r, n in conn.execute(
+                f"SELECT relation, count(*) FROM versions WHERE {where} GROUP BY relation ORDER BY relation", params)}
+
     def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:
         with self._read() as conn:
             rb = self._settled_basis(conn, tenant, basis.resolved())

@@ -1,0 +1,22 @@
+// name: facts_by_relation
+// How many facts facts_scan / facts_by_subject / facts_by_entity return without a limit, per relation (same
+// filters and basis rules as facts_count), counted in the database: the relations of the facts that point
+// at an entity, without reading the facts.
+// params: $tenant STRING, $subject_id STRING?, $object_id STRING?, $entity_id STRING?, $relation STRING?,
+// params: $relations LIST<STRING>?, $as_of DATETIME?, $valid_at DATETIME, $use_window BOOLEAN,
+// params: $window_start DATETIME?, $window_end DATETIME?, $all_versions BOOLEAN
+MATCH (v:Fact {tenant: $tenant})
+WHERE ($subject_id IS NULL OR v.subject_id = $subject_id)
+  AND ($object_id IS NULL OR v.object_id = $object_id)
+  AND ($entity_id IS NULL OR v.subject_id = $entity_id OR v.object_id = $entity_id)
+  AND ($relation IS NULL OR v.relation = $relation)
+  AND ($relations IS NULL OR v.relation IN $relations)
+  AND ($all_versions OR (CASE WHEN $as_of IS NULL THEN v.expired_at IS NULL
+                ELSE v.recorded_at <= $as_of AND (v.expired_at IS NULL OR v.expired_at > $as_of) END
+       AND CASE WHEN $use_window
+                THEN ($window_end IS NULL OR v.valid_from IS NULL OR v.valid_from < $window_end)
+                     AND ($window_start IS NULL OR v.valid_to IS NULL OR v.valid_to > $window_start)
+                ELSE (v.valid_from IS NULL OR v.valid_from <= $valid_at)
+                     AND (v.valid_to IS NULL OR v.valid_to > $valid_at) END))
+RETURN v.relation AS relation, count(v) AS facts
+ORDER BY relation
