@@ -293,7 +293,6 @@ def measure_reads(store: SQLiteStore, gen: Generator, samples: int,
     people = [rng.randrange(gen.n_people) for _ in range(samples)]
     conn = store.conn
     retriever = HybridRetriever(store, encoder)
-    as_served(encoder)
     ops: dict[str, tuple[Callable[[int], Any], Callable[[int], Any]]] = {}
 
     def pid(i: int) -> str:
@@ -372,6 +371,7 @@ def measure_reads(store: SQLiteStore, gen: Generator, samples: int,
         )
     except ImportError:
         pass
+    as_served(encoder)  # after the warm-up (`dense_setup`), as `tkgmem serve` freezes after its own
     for name, (op, raw) in ops.items():
         for i in people[:5]:  # warm caches the way a running service would be
             op(i)
@@ -548,7 +548,8 @@ def markdown(results: list[dict[str, Any]], command: str, stem: str = "scale") -
                   "+ `search_vector` for the pre-encoded question. `dense` is `search_vector` alone (raw: exact "
                   "brute force); `encode_query` is the question's encoding. Load: the tenant's vectors read from "
                   "SQLite; index build: `Store.warm` (the API server runs it at startup), which builds the "
-                  "approximate index when the tenant has >= `ann_min_rows` vectors. Recall@k of the store's "
+                  "approximate index when the tenant has >= `ann_min_rows` vectors, and locks the database file "
+                  "in RAM (`TKGMEM_PIN_STORE`, ~2 s of it at 1M). Recall@k of the store's "
                   "search against brute force on the "
                   "benchmark's distinct query vectors (a hit counts when its score >= the exact k-th score - 1e-6: "
                   "templated texts give equal vectors).", "",

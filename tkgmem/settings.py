@@ -34,6 +34,11 @@ class Settings(BaseModel):
         20_000, ge=0, description="embedded store: after a first load of at least this many vectors from SQLite, "
         "they are saved beside the database (<db>.vectors/) for the next process to load fast; 0 = no vector files"
     )
+    pin_store: bool = Field(
+        True, description="embedded store: `warm` (the API server's startup) locks the database file in RAM, so "
+        "pages the host reclaims when idle are not read back from disk by searches; skipped with a warning when "
+        "the file exceeds half the available memory or the process may not lock that much"
+    )
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str | None = None

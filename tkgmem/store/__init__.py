@@ -17,7 +17,7 @@ def open_store(url: str, settings: Settings | None = None, relations: RelationRe
         from tkgmem.store.sqlite import SQLiteStore
 
         return SQLiteStore(url, relations=relations, ann_min_rows=settings.ann_min_rows,
-                           vector_file_min_rows=settings.vector_file_min_rows)
+                           vector_file_min_rows=settings.vector_file_min_rows, pin=settings.pin_store)
     if url.split("://", 1)[0] in {"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"}:
         from tkgmem.store.neo4j import Neo4jStore  # type: ignore[import-not-found,unused-ignore]
 

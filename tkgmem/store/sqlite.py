@@ -8,6 +8,8 @@ float32 blobs searched by brute force in numpy (cached per tenant until the next
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,7 +45,8 @@ from tkgmem.model import (
 )
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.settings import Settings
-from tkgmem.store import sqlite_speakers
+from tkgmem.store import file_pin, sqlite_speakers
+from tkgmem.store.file_pin import PinnedFile
 from tkgmem.store.sqlite_fts import FullTextSearch
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from tkgmem.store.sqlite_vectors import VectorCache
@@ -52,6 +55,7 @@ from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
 from tkgmem.store.views import changes_from, diff_versions, timeline_items
 from tkgmem.temporal import Basis, Interval, ResolvedBasis, utcnow
 
+log = logging.getLogger(__name__)
 AnyVersion = Entity | Fact | Event
 _KIND: dict[str, type[Entity] | type[Fact] | type[Event]] = {"entity": Entity, "fact": Fact, "event": Event}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -119,7 +123,8 @@ class SQLiteStore:
 
     def __init__(self, url: str, relations: RelationRegistry = DEFAULT_RELATIONS,
                  ann_min_rows: int = ANN_MIN_ROWS,
-                 vector_file_min_rows: int = Settings.model_fields["vector_file_min_rows"].default) -> None:
+                 vector_file_min_rows: int = Settings.model_fields["vector_file_min_rows"].default,
+                 pin: bool = False) -> None:
         if not url.startswith("sqlite://"):
             raise ConfigError(f"not a SQLite store URL: {url!r}; use sqlite:///path/to/memory.db")
         path = url.removeprefix("sqlite://").removeprefix("/") or ":memory:"
@@ -132,6 +137,9 @@ class SQLiteStore:
         self._vectors = VectorCache(None if path == ":memory:" else path, vector_file_min_rows)
         self._fts = FullTextSearch()
         self.ann_min_rows = ann_min_rows  # tenants with fewer vectors are searched exactly (search_vector)
+        self.pin = pin  # `warm` locks the database file in RAM (see `file_pin`)
+        self._pinned: PinnedFile | None = None
+        self._pin_lock = threading.Lock()
         self._rev = 0
         self._analyzed_rows = 0
         if path != ":memory:":
@@ -237,6 +245,10 @@ class SQLiteStore:
         if self._shared is not None:
             self._shared.close()
             self._shared = None
+        with self._pin_lock:
+            if self._pinned is not None:
+                self._pinned.release()
+                self._pinned = None
 
     # -- decoding -------------------------------------------------------------------------------
     def _version(self, kind: str, body: str, expired_at: int | None) -> AnyVersion:
@@ -733,10 +745,27 @@ class SQLiteStore:
     def warm(self, tenant: str) -> None:
         if self.path == ":memory:":  # small, and its one connection is better not shared with a warming thread
             return
+        if self.pin:
+            self._pin_file()
         with self._read() as conn:
             vectors, _, matrix = self._vectors.snapshot(conn, tenant, self._data_rev())
         if matrix.shape[0] >= self.ann_min_rows:
             vectors.build(matrix)
+
+    def _pin_file(self) -> None:
+        """Lock the database file in RAM, again when it has grown since; a refusal is logged, not raised."""
+        with self._pin_lock:
+            if self._pinned is not None and self._pinned.size >= os.path.getsize(self.path):
+                return
+            try:
+                pinned = file_pin.pin(self.path)
+            except StoreError as exc:
+                log.warning("%s", exc)
+                self.pin = False  # said once; searches read through the page cache as usual
+                return
+            if self._pinned is not None:
+                self._pinned.release()
+            self._pinned = pinned
 
     def _matrix(self, tenant: str) -> tuple[np.ndarray, np.ndarray]:
         with self._read() as conn:
