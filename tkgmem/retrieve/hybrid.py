@@ -190,7 +190,7 @@ class HybridRetriever:
                                                  if w not in {p.casefold() for p in people}])
         hits: list[tuple[str, float, str, str]] = []
         window = Interval()
-        least = max(self.weights.entity_min_overlap, 1e-9)
+        least = self._least_overlap
         for entity_id, entity in entities.items():
             own = stems([entity.name, *entity.aliases])
             if words.reachable(own) >= least:
@@ -209,6 +209,11 @@ class HybridRetriever:
         for eid, _, kind, lineage in hits:
             (pool[eid].fact_ids if kind == "fact" else pool[eid].event_ids).append(lineage)
 
+    @property
+    def _least_overlap(self) -> float:
+        """The share of the question's words a fact or event must share (a weight of 0 still needs one)."""
+        return max(self.weights.entity_min_overlap, 1e-9)
+
     def _facts_about(self, tenant: str, entity_id: str, words: QueryAnalysis, own: frozenset[str],
                      basis: Basis) -> list[Fact]:
         """The entity's own facts, and those that point at it with a relation that shares enough of the
@@ -216,7 +221,7 @@ class HybridRetriever:
         those by relation first, because a place hundreds of people live in is the value of hundreds of
         facts (~8 ms to decode at 1M facts) that a question about moving there does not need."""
         window = Interval()
-        least = max(self.weights.entity_min_overlap, 1e-9)
+        least = self._least_overlap
         found = self.store.facts(tenant, FactQuery(subject_id=entity_id, valid_overlaps=window), basis)
         pointing = self.store.fact_relations(tenant, FactQuery(object_id=entity_id, valid_overlaps=window), basis)
         wanted = [r for r in pointing if words.overlap(r.replace("_", " "), own) >= least]
