@@ -45,7 +45,7 @@ def pin(path: str | Path, max_share_of_available: float = 0.5) -> PinnedFile:
     the memory the system has available: locked pages cannot be reclaimed when something else needs them."""
     if not sys.platform.startswith("linux"):
         raise StoreError(f"cannot keep {path} in RAM: locking file pages is implemented for Linux only")
-    size = os.path.getsize(path)
+    size = max(os.path.getsize(path), 1)  # an empty file still maps one page
     available = _available_bytes()
     if available is not None and size > max_share_of_available * available:
         raise StoreError(f"not keeping {path} in RAM: it is {size >> 20} MB and only {available >> 20} MB are "
@@ -53,18 +53,18 @@ def pin(path: str | Path, max_share_of_available: float = 0.5) -> PinnedFile:
     libc = _libc()
     fd = os.open(path, os.O_RDONLY)
     try:
-        address = libc.mmap(None, ctypes.c_size_t(max(size, 1)), mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        address = libc.mmap(None, ctypes.c_size_t(size), mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
     finally:
         os.close(fd)  # the mapping keeps the file open
     if address in (None, _MAP_FAILED):
         raise StoreError(f"cannot map {path}: {os.strerror(ctypes.get_errno())}")
-    if libc.mlock(ctypes.c_void_p(address), ctypes.c_size_t(max(size, 1))) != 0:
+    if libc.mlock(ctypes.c_void_p(address), ctypes.c_size_t(size)) != 0:
         error = ctypes.get_errno()
-        libc.munmap(ctypes.c_void_p(address), ctypes.c_size_t(max(size, 1)))
+        libc.munmap(ctypes.c_void_p(address), ctypes.c_size_t(size))
         raise StoreError(f"cannot keep {path} ({size >> 20} MB) in RAM: {os.strerror(error)}; run as a user "
                          "allowed to lock that much memory (CAP_IPC_LOCK, or raise `ulimit -l`), or set "
                          "TKGMEM_PIN_STORE=false")
-    return PinnedFile(str(path), max(size, 1), address, libc)
+    return PinnedFile(str(path), size, address, libc)
 
 
 def _libc() -> ctypes.CDLL:
