@@ -14,6 +14,7 @@ from tkgmem.model import Batch, Entity, Episode, EventQuery, FactInput, FactQuer
 from tkgmem.settings import Settings
 from tkgmem.store.neo4j import Neo4jStore
 from tkgmem.store.queries import query, query_names, schema_version
+from tkgmem.store.records import EpisodeRecord
 from tkgmem.temporal import Basis, Interval, as_utc
 
 TEXTS = {query(n).text: n for n in query_names()}
@@ -66,8 +67,14 @@ class FakeDriver:
         self.log: list[tuple[str, str, dict[str, Any]]] = []
         self.databases: list[str | None] = []
         self.version: int | None = None
+        self.known: set[str] = set()  # episode ids the database holds
+        self.erased: list[dict[str, Any]] = []  # what `erase_episodes` returns
 
     def answer(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if name == "episodes_known":
+            return [{"id": i} for i in params["ids"] if i in self.known]
+        if name == "erase_episodes":
+            return self.erased
         if name == "schema_version_get":
             return [] if self.version is None else [{"version": self.version}]
         if name == "schema_version_set":
@@ -177,3 +184,36 @@ def test_corrections_and_erasure_write_and_audit(fake: FakeDriver) -> None:
     assert names[-1] == "audit_insert" and "erase_entity_anchor" in names and "erase_episodes" in names
     store.save_checkpoint("t", "job", {"offset": 3})
     assert fake.log[-1][:2] == ("write", "checkpoint_save")
+
+
+def _counted(fake: FakeDriver, name: str) -> list[tuple[str, int]]:
+    return sorted((r["form"], r["episodes"]) for _m, n, p in fake.log if n == name for r in p["rows"])
+
+
+def test_speaker_forms_are_counted_on_write_import_and_erase(fake: FakeDriver) -> None:
+    fake.version = 3  # written before schema 4 kept the counts: the upgrade recounts them once
+    store = open_fake(fake)
+    assert [m for m, n, _p in fake.log if n == "speakers_backfill"] == ["write"]
+    fake.log.clear()
+    open_fake(fake)
+    assert "speakers_backfill" not in [n for _m, n, _p in fake.log]
+    turn = Episode(id="ep_0", tenant="t", source="chat", text="hi", reference_time=as_utc("2024-01-01"),
+                   speaker="Ana Silva", addressee="Bob")
+    eps = [turn, turn.model_copy(update={"id": "ep_1", "speaker": " ana silva", "addressee": "ANA"}),
+           turn.model_copy(update={"id": "ep_2", "speaker": None, "addressee": None})]
+    fake.known = {"ep_2"}
+    store.write(Batch(tenant="t", episodes=eps), recorded_at=as_utc("2024-01-02"))
+    assert _counted(fake, "speakers_add") == [("ana", 2), ("ana silva", 2), ("bob", 1)]  # an episode once per form
+    fake.log.clear()
+    store.speaking("t", ["Ana", "Zed ", " "])
+    assert [(m, p["names"]) for m, n, p in fake.log if n == "episodes_speaking"] == [("read", ["ana", "zed"])]
+    fake.log.clear()
+    fake.known = {"ep_0"}  # an import counts in only the episodes it stores
+    store.import_records("t", [EpisodeRecord(episode=e) for e in eps])
+    assert [r["id"] for _m, n, p in fake.log if n == "episodes_insert" for r in p["rows"]] == ["ep_1", "ep_2"]
+    assert _counted(fake, "speakers_add") == [("ana", 1), ("ana silva", 1)]
+    fake.log.clear()
+    fake.erased = [{"supported": [], "speaker": "Ana Silva", "addressee": None},
+                   {"supported": [], "speaker": None, "addressee": None}]
+    store.erase("t", actor="dpo", reason="GDPR", episode_ids=["ep_0", "ep_2"])
+    assert _counted(fake, "speakers_remove") == [("ana", 1), ("ana silva", 1)]

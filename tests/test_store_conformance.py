@@ -357,8 +357,15 @@ def test_speaking_names_the_participants_of_the_tenants_turns(store: Store, tena
     later = episode(tenant, "Hello all", "2023-02-01", speaker="Dana")  # written after a first read
     store.write(Batch(tenant=tenant, episodes=[later]), recorded_at=t("2023-02-02"))
     assert store.speaking(tenant, ["Dana", "Ana"]) == {"Dana", "Ana"}
+    store.write(Batch(tenant=tenant, episodes=[ana]), recorded_at=t("2023-02-03"))  # stored already: not counted
+    store.import_records(tenant + "_copy", list(store.export_records(tenant)))
+    store.import_records(tenant + "_copy", list(store.export_records(tenant)))  # again: nothing new
+    assert store.speaking(tenant + "_copy", [*names, "Dana"]) == {"Ana", "ana silva", "ANA SILVA ", "Bob", "carla",
+                                                                  "Dana"}
     store.erase(tenant, episode_ids=[ana.id], actor="dpo", reason="erasure request")
     assert store.speaking(tenant, ["Dana", "Ana", "Ana Silva"]) == {"Dana"}  # erased turns speak no more
+    store.erase(tenant + "_copy", episode_ids=[ana.id], actor="dpo", reason="erasure request")
+    assert store.speaking(tenant + "_copy", ["Dana", "Ana", "Bob"]) == {"Dana", "Bob"}
 
 
 def test_tenants_are_isolated(store: Store, tenant: str, alice_story) -> None:

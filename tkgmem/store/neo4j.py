@@ -111,6 +111,8 @@ class Neo4jStore:
             for statement in statements:  # schema commands cannot share a transaction with data writes
                 self._write(lambda tx, s=statement: tx.run(s).consume())
         self._write(lambda tx: run(tx, "await_indexes", seconds=300))
+        if found is None or found < _SPEAKER_COUNTS:  # episodes written before the counts were kept
+            self._write(lambda tx: run(tx, "speakers_backfill"))
         self._write(lambda tx: run(tx, "schema_version_set", version=target))
         return target
 
@@ -302,6 +304,9 @@ class Neo4jStore:
 
     def import_records(self, tenant: str, records: Iterable[Record]) -> None:
         neo4j_transfer.import_records(self, tenant, records)
+
+
+_SPEAKER_COUNTS = 4  # the schema from which writes keep (:Speaker) counts (schema/004_speakers.cypher)
 
 
 def _version(tx: ManagedTransaction) -> int | None:

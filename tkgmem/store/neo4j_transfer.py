@@ -17,12 +17,12 @@ from neo4j import ManagedTransaction
 from tkgmem.store.neo4j_codec import (
     INSERT_QUERIES,
     audit_row,
+    chunks,
     decode_embedding,
     decode_episode,
     decode_link,
     decode_span,
     decode_version,
-    episode_row,
     from_db_time,
     link_row,
     span_row,
@@ -30,6 +30,7 @@ from tkgmem.store.neo4j_codec import (
     version_row,
 )
 from tkgmem.store.neo4j_tx import run, run_rows
+from tkgmem.store.neo4j_write import insert_episodes
 from tkgmem.store.records import (
     AuditRecord,
     CheckpointRecord,
@@ -74,12 +75,12 @@ def export_records(store: Neo4jStore, tenant: str) -> Iterator[Record]:
 
 def _import_run(tx: ManagedTransaction, tenant: str, kind: str, batch: list[Any], size: int) -> None:
     if kind == "episode":
-        rows = []
-        for rec in batch:
-            assert isinstance(rec, EpisodeRecord)
-            ep = rec.episode.model_copy(update={"tenant": tenant})
-            rows.append(episode_row(ep, ep.recorded_at or utcnow(), rec.embedding))
-        run_rows(tx, "episodes_insert", tenant, rows, size)
+        eps = {rec.episode.id: rec for rec in batch if isinstance(rec, EpisodeRecord)}
+        known = {r["id"] for part in chunks(list(eps), size) for r in run(tx, "episodes_known", tenant=tenant,
+                                                                         ids=list(part))}
+        fresh = [rec.episode.model_copy(update={"tenant": tenant}) for i, rec in eps.items() if i not in known]
+        insert_episodes(tx, tenant, fresh, utcnow(), {i: rec.embedding for i, rec in eps.items()
+                                                      if rec.embedding is not None}, size)
     elif kind == "version":
         vs = [rec.version.model_copy(update={"tenant": tenant, "provenance": ()}) for rec in batch]
         for k, name in INSERT_QUERIES.items():

@@ -8,14 +8,14 @@ bi-temporal rules are the shared ones of `versioning.py`; this module only fetch
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from neo4j import ManagedTransaction
 
 from tkgmem.errors import ConfigError, NotFoundError
-from tkgmem.model import Batch, Entity, EraseReport, Event, Fact, FactInput, WriteReport, stable_id
+from tkgmem.model import Batch, Entity, Episode, EraseReport, Event, Fact, FactInput, WriteReport, stable_id
 from tkgmem.relations import RelationRegistry
 from tkgmem.store.neo4j_codec import (
     INSERT_QUERIES,
@@ -28,6 +28,7 @@ from tkgmem.store.neo4j_codec import (
     version_row,
 )
 from tkgmem.store.neo4j_tx import current, run, run_rows, versions
+from tkgmem.store.speakers import People, form_counts
 from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
 from tkgmem.temporal import Interval, utcnow
 
@@ -44,6 +45,18 @@ def apply_plan(tx: ManagedTransaction, tenant: str, plan: Plan, size: int) -> No
              [span_row(s, version_id=v.version_id) for v in plan.insert for s in v.provenance], size)
     run_rows(tx, "provenance_link_lineages", tenant,
              [span_row(s, lineage_id=lid) for lid, s in plan.provenance], size)
+
+
+def insert_episodes(tx: ManagedTransaction, tenant: str, episodes: Sequence[Episode], at: datetime,
+                    embeddings: Mapping[str, Sequence[float]], size: int) -> None:
+    """Store episodes none of which is stored yet, and count their participants in (`speakers_add`)."""
+    run_rows(tx, "episodes_insert", tenant, [episode_row(e, at, embeddings.get(e.id))
+                                             for e in episodes], size)
+    _count_speakers(tx, "speakers_add", tenant, ((e.speaker, e.addressee) for e in episodes), size)
+
+
+def _count_speakers(tx: ManagedTransaction, name: str, tenant: str, people: People, size: int) -> None:
+    run_rows(tx, name, tenant, [{"form": f, "episodes": n} for f, n in sorted(form_counts(people).items())], size)
 
 
 def lock(tx: ManagedTransaction, tenant: str, entity_ids: set[str], event_ids: set[str], size: int) -> None:
@@ -80,7 +93,7 @@ def write_batch(tx: ManagedTransaction, batch: Batch, recorded_at: datetime | No
     fresh = list({e.id: e for e in batch.episodes if e.id not in known}.values())  # a batch may repeat a record
     report.episodes_skipped = len(batch.episodes) - len(fresh)
     report.episodes_added = len(fresh)
-    run_rows(tx, "episodes_insert", tenant, [episode_row(e, at, batch.embeddings.get(e.id)) for e in fresh], size)
+    insert_episodes(tx, tenant, fresh, at, batch.embeddings, size)
 
     def new(item: Entity | Event | FactInput) -> bool:
         return not item.provenance or any(s.episode_id not in known for s in item.provenance)
@@ -174,10 +187,13 @@ def erase(tx: ManagedTransaction, tenant: str, actor: str, reason: str, episode_
     lineages: set[str] = set()
     episodes = 0
     supported: set[str] = set()
+    people: list[tuple[str | None, str | None]] = []
     for part in chunks(list(dict.fromkeys(episode_ids)), size):
         for r in run(tx, "erase_episodes", tenant=tenant, ids=list(part)):
             episodes += 1
             supported.update(r["supported"])
+            people.append((r["speaker"], r["addressee"]))
+    _count_speakers(tx, "speakers_remove", tenant, people, size)
     for part in chunks(sorted(supported), size):
         lineages.update(r["lineage_id"] for r in run(tx, "lineages_unsupported", tenant=tenant,
                                                       lineage_ids=list(part)))

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from tkgmem.store.speakers import asked_forms, name_forms, speaking_names
+from tkgmem.store.speakers import People, asked_forms, episode_forms, form_counts, speaking_names
 
 # Schema 5 creates the table and fills it from the episodes already stored (`backfill`).
 TABLE = """
@@ -26,28 +26,13 @@ CREATE TABLE IF NOT EXISTS speakers (
 _ADD = ("INSERT INTO speakers (tenant, form, episodes) VALUES (?, ?, ?) "
         "ON CONFLICT (tenant, form) DO UPDATE SET episodes = episodes + excluded.episodes")
 
-People = Iterable[tuple[str | None, str | None]]  # (speaker, addressee) of each episode
-
-
-def _episode_forms(speaker: str | None, addressee: str | None) -> set[str]:
-    return {f for person in (speaker, addressee) if person and person.strip() for f in name_forms(person)}
-
-
-def _forms(people: People) -> Counter[str]:
-    """How many of the episodes have each form (a form counted once per episode)."""
-    counts: Counter[str] = Counter()
-    for speaker, addressee in people:
-        counts.update(_episode_forms(speaker, addressee))
-    return counts
-
-
 def add(conn: sqlite3.Connection, tenant: str, people: People) -> None:
-    conn.executemany(_ADD, [(tenant, form, n) for form, n in _forms(people).items()])
+    conn.executemany(_ADD, [(tenant, form, n) for form, n in form_counts(people).items()])
 
 
 def remove(conn: sqlite3.Connection, tenant: str, people: People) -> None:
     """Take erased episodes' participants away; a form no episode has any more goes."""
-    counts = _forms(people)
+    counts = form_counts(people)
     conn.executemany("UPDATE speakers SET episodes = episodes - ? WHERE tenant = ? AND form = ?",
                      [(n, tenant, form) for form, n in counts.items()])
     conn.executemany("DELETE FROM speakers WHERE tenant = ? AND form = ? AND episodes <= 0",
@@ -69,7 +54,7 @@ def backfill(conn: sqlite3.Connection) -> None:
     counts: dict[str, Counter[str]] = {}
     for tenant, speaker, addressee in conn.execute(
             "SELECT tenant, speaker, addressee FROM episodes WHERE speaker IS NOT NULL OR addressee IS NOT NULL"):
-        counts.setdefault(tenant, Counter()).update(_episode_forms(speaker, addressee))
+        counts.setdefault(tenant, Counter()).update(episode_forms(speaker, addressee))
     for tenant, forms in counts.items():
         conn.executemany(_ADD, [(tenant, form, n) for form, n in forms.items()])
 
