@@ -105,6 +105,11 @@ def test_dropped_subject_in_dialogue_is_the_speaker() -> None:
         ("I usually go hiking on Sundays.", "go", Modality.HABITUAL),
         ("I'm currently reading a great book about startups.", "read", Modality.ONGOING),
         ("I ran a charity race last Saturday.", "run", Modality.HAPPENED),
+        ("I did not move to Berlin.", "move", Modality.NEGATED),
+        ("I never went to Rome.", "go", Modality.NEGATED),
+        # a correction of a detail: the event happened ("not" hangs on the verb in this parse)
+        ("Correction to what I told you: we actually moved to Berlin in July 2022, not August.", "move",
+         Modality.HAPPENED),
     ],
 )
 def test_modality(text: str, predicate: str, modality: Modality) -> None:

@@ -55,7 +55,7 @@ def modality(head: Token, times: list[TimeMention], reference: datetime, sent_st
     children = list(head.children)
     lowers = {c.lower_ for c in children}
     auxes = {c.lower_ for c in children if c.dep_ in ("aux", "auxpass")}
-    if any(c.dep_ == "neg" for c in children) or "never" in lowers:
+    if any(c.dep_ == "neg" and not _contrastive(c, head) for c in children) or "never" in lowers:
         return Modality.NEGATED
     if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in children) or auxes & _HYPO_AUX:
         return Modality.HYPOTHETICAL
@@ -86,6 +86,13 @@ def modality(head: Token, times: list[TimeMention], reference: datetime, sent_st
     if tag == "VB" and head.i == (head.sent.start if sent_start is None else sent_start):
         return Modality.HYPOTHETICAL  # imperative
     return Modality.HAPPENED if tag == "VB" and not auxes else Modality.ONGOING
+
+
+def _contrastive(neg: Token, head: Token) -> bool:
+    """ "We moved in July, not August": a "not" after the verb and a comma corrects a detail, the event
+    happened. Clause negation stands before the main verb ("did not move"), or right after a copula, never
+    behind a comma."""
+    return neg.i > head.i and neg.i > 0 and neg.doc[neg.i - 1].text in (",", ";", "-", "–", "—")
 
 
 def assign_times(doc: Doc, clauses: list[Clause], times: list[TimeMention]) -> dict[int, list[TimeMention]]:
