@@ -8,8 +8,10 @@ import pytest
 
 from tkgmem.extract.base import Extractor
 from tkgmem.extract.pipeline import Pipeline
-from tkgmem.model import Batch, Entity, Episode
+from tkgmem.model import Batch, Entity, Episode, EventQuery, Modality
 from tkgmem.settings import Settings
+from tkgmem.store import open_store
+from tkgmem.temporal import Basis
 
 pytestmark = pytest.mark.models
 
@@ -83,3 +85,20 @@ def test_events_facts_and_dedup_across_turns() -> None:
 def test_empty_input_gives_an_empty_batch() -> None:
     b = Pipeline(Settings()).extract([], "t1")
     assert len(b) == 0 and b.embeddings == {}
+
+
+def test_a_correction_of_the_day_supersedes_the_event_it_corrects(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    told = turn(1, "Alice", "Bob", "We moved to Berlin last month!", datetime(2022, 9, 5, 10, tzinfo=UTC))
+    fixed = turn(2, "Alice", "Bob", "Correction: we actually moved to Berlin in July 2022, not August.",
+                 datetime(2023, 3, 2, 12, tzinfo=UTC))
+    store = open_store(f"sqlite:///{tmp_path / 'memory.db'}")
+    pipeline = Pipeline(Settings(embeddings=False))
+    for ep in (told, fixed):
+        store.write(pipeline.extract([ep], "t1"), recorded_at=ep.reference_time)
+    moves = [e for e in store.events("t1", EventQuery(predicate="move"), Basis(valid_at=None))]
+    assert len(moves) == 1 and moves[0].modality is Modality.HAPPENED
+    versions = store.history("t1", moves[0].lineage_id)
+    assert [(v.valid.start, v.expired_at) for v in versions] == [
+        (datetime(2022, 8, 1, tzinfo=UTC), fixed.reference_time), (datetime(2022, 7, 1, tzinfo=UTC), None)]
+    assert {s.episode_id for s in versions[-1].provenance} == {"ep1", "ep2"}
+    store.close()

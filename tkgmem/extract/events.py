@@ -95,6 +95,16 @@ def _contrastive(neg: Token, head: Token) -> bool:
     return neg.i > head.i and neg.i > 0 and neg.doc[neg.i - 1].text in (",", ";", "-", "–", "—")
 
 
+def _denied_time(head: Token, times: list[TimeMention]) -> TimeMention | None:
+    """The time a contrastive "not" right after the verb denies ("moved to Berlin in July, not August")."""
+    for neg in head.children:
+        if neg.dep_ == "neg" and _contrastive(neg, head):
+            after = neg.idx + len(neg.text)
+            return next((t for t in times if after <= t.start <= after + 1 and t.kind == "point"
+                         and t.interval.start is not None), None)
+    return None
+
+
 def assign_times(doc: Doc, clauses: list[Clause], times: list[TimeMention]) -> dict[int, list[TimeMention]]:
     """Clause head index -> the time mentions its head governs (by walking up from the expression)."""
     heads = {c.head: c for c in clauses}
@@ -186,6 +196,8 @@ class EventBuilder:
                     # a plan keeps a future time of its governor, never a past one ("lost X yesterday, so
                     # I'm gonna Y")
                     own = [t for t in own if t.interval.start is not None and t.interval.start >= ep.reference_time]
+            denied = _denied_time(head, times)
+            own = [t for t in own if t is not denied]
             mod = modality(head, own, ep.reference_time, clause.sent_start)
             if head.tag_ == "VB" and head.i == clause.sent_start and mod is Modality.HYPOTHETICAL:
                 continue  # an imperative ("Check it out!") is no event
@@ -208,7 +220,10 @@ class EventBuilder:
             obj = _object(head)
             predicate = _predicate(head)
             obj_key = obj.lemma_.lower() if obj is not None else ""
-            day_key = valid.start.date().isoformat() if valid.start is not None else "open"
+            # A correction ("moved in July, not August") is the event told before with the day it was told
+            # at: same lineage, so the store supersedes that version instead of adding a second move.
+            keyed = denied.interval.start if denied is not None else valid.start
+            day_key = keyed.date().isoformat() if keyed is not None else "open"
             pids = sorted({p.entity_id for p in parts})
             lineage = stable_id("ev", self.tenant, *pids, predicate, obj_key, day_key)
             spans = (Span(episode_id=ep.id, start=clause.start, end=clause.end),)
