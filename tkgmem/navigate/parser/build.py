@@ -303,6 +303,11 @@ def _time_constraints(pq: ParsedQuestion) -> list[TimeConstraint]:
     return [TimeConstraint(op="in", ref=TimeRef(interval=iv))]
 
 
+# Verbs whose event ends a state of its object (the anchor of "after she left X").
+_ENDS = frozenset({"leave", "quit", "resign", "retire", "sell", "divorce", "depart", "exit", "abandon", "fire",
+                   "lose", "close", "drop", "break", "end"})
+
+
 def build_plans(pq: ParsedQuestion, *, basis: Basis | None = None,
                 registry: RelationRegistry = DEFAULT_RELATIONS) -> list[Plan]:
     """Candidate plans in preference order (fact reading first when the verb names a relation)."""
@@ -390,6 +395,13 @@ def _build(pq: ParsedQuestion, target: str, basis: Basis, registry: RelationRegi
         else:
             c = TimeConstraint(op=op or "overlaps", ref=TimeRef(var="t1"))
         exclude = [pq.anchor_entity] if pq.anchor_entity else []
+        if pq.anchor is not None and op == "after" and kind == "entity" and _ENDS & set(anchor_pattern.predicates):
+            # "Where did Alice work after she left Orbital?": what the anchor ends is not the answer, though
+            # its state may still overlap the time after (a leaving announced before the last day). Only
+            # for ending verbs: after she moved to Berlin, she did live in Berlin.
+            subject = (subject_ref or "").casefold()
+            exclude += [slot.name for slot in (anchor_pattern.object, *anchor_pattern.roles.values())
+                        if slot is not None and slot.name and slot.name.casefold() != subject]
         if sel.op == "all" and kind in ("entity", "event", "time") and op in ("before", "after") and target == "fact":
             sel = Selector(op="last" if op == "before" else "first")
         main_pattern = main_pattern.model_copy(update={"exclude": exclude})
