@@ -3,7 +3,8 @@
 // filters and basis rules as facts_count), counted in the database: the relations of the facts that point
 // at an entity, without reading the facts.
 // params: $tenant STRING, $subject_id STRING?, $object_id STRING?, $entity_id STRING?, $relation STRING?,
-// params: $relations LIST<STRING>?, $as_of DATETIME?, $valid_at DATETIME, $use_window BOOLEAN,
+// params: $relations LIST<STRING>?, $exclude_subjects LIST<STRING>?, $exclude_objects LIST<STRING>?,
+// params: $exclude_relations LIST<STRING>?, $as_of DATETIME?, $valid_at DATETIME, $use_window BOOLEAN,
 // params: $window_start DATETIME?, $window_end DATETIME?, $all_versions BOOLEAN
 MATCH (v:Fact {tenant: $tenant})
 WHERE ($subject_id IS NULL OR v.subject_id = $subject_id)
@@ -11,6 +12,9 @@ WHERE ($subject_id IS NULL OR v.subject_id = $subject_id)
   AND ($entity_id IS NULL OR v.subject_id = $entity_id OR v.object_id = $entity_id)
   AND ($relation IS NULL OR v.relation = $relation)
   AND ($relations IS NULL OR v.relation IN $relations)
+  AND ($exclude_subjects IS NULL OR NOT v.subject_id IN $exclude_subjects)
+  AND ($exclude_objects IS NULL OR v.object_id IS NULL OR NOT v.object_id IN $exclude_objects)
+  AND ($exclude_relations IS NULL OR NOT v.relation IN $exclude_relations)
   AND ($all_versions OR (CASE WHEN $as_of IS NULL THEN v.expired_at IS NULL
                 ELSE v.recorded_at <= $as_of AND (v.expired_at IS NULL OR v.expired_at > $as_of) END
        AND CASE WHEN $use_window

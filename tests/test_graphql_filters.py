@@ -13,6 +13,7 @@ from tkgmem.graphql.filters import (
     IntervalFilter,
     IntervalInput,
     StringFilter,
+    fact_exact,
     fact_query,
     match_fact,
 )
@@ -63,6 +64,17 @@ def test_push_down_uses_only_conjuncts() -> None:
     assert window is not None and window.start == as_utc("2021-01-01") and q.valid_overlaps == window
     q, window = fact_query(FactWhere(or_=[FactWhere(subject=IDFilter(eq="en_a"))]))  # type: ignore[arg-type]
     assert q.subject_id is None and window is None  # an OR branch never narrows the store read
+    # a NOT of one id or relation field is an exclusion the store applies (and counts) itself
+    where = FactWhere(relation=StringFilter(in_=["lives_in"]), not_=FactWhere(subject=IDFilter(eq="en_b")))  # type: ignore[arg-type]
+    q, _ = fact_query(where)
+    assert q.exclude_subject_ids == ["en_b"] and fact_exact(where)
+    q, _ = fact_query(FactWhere(and_=[FactWhere(not_=FactWhere(object=IDFilter(in_=["en_x", "en_y"])))]))  # type: ignore[list-item]
+    assert q.exclude_object_ids == ["en_x", "en_y"]
+    for kept in (FactWhere(not_=FactWhere(subject=IDFilter(eq="en_b"), relation=StringFilter(eq="likes"))),  # type: ignore[arg-type]
+                 FactWhere(not_=FactWhere(relation=StringFilter(contains="live"))),
+                 FactWhere(not_=FactWhere(not_=FactWhere(subject=IDFilter(eq="en_b"))))):  # type: ignore[arg-type]
+        q, _ = fact_query(kept)  # NOT (a AND b) is no exclusion of a or of b: evaluated by the API
+        assert (q.exclude_subject_ids, q.exclude_relations) == (None, None) and not fact_exact(kept)
     with pytest.raises(InputError, match="do not overlap"):
         fact_query(FactWhere(valid=IntervalFilter(
             overlaps=IntervalInput(end=as_utc("2020-01-01")), during=IntervalInput(start=as_utc("2021-01-01")))))

@@ -280,6 +280,10 @@ class FactQuery(BaseModel):
     entity_id: str | None = Field(None, description="subject or object")
     relation: str | None = None
     relations: list[str] | None = None
+    exclude_subject_ids: list[str] | None = Field(None, description="facts of none of these subjects")
+    exclude_object_ids: list[str] | None = Field(
+        None, description="facts pointing at none of these entities (facts with a literal value stay)")
+    exclude_relations: list[str] | None = Field(None, description="facts of none of these relations")
     valid_overlaps: Interval | None = Field(None, description="instead of the basis' valid_at point")
     all_versions: bool = Field(False, description="every version ever recorded, ignoring the basis")
     limit: int | None = None

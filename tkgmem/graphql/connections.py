@@ -49,7 +49,8 @@ class Connection(Generic[T]):
     truncated: bool = strawberry.field(
         default=False, description="true when more items matched than the server reads for one connection "
         "(its maxScan limit): the pages then cover only the first maxScan, and so does totalCount unless the "
-        "store counted the matches itself (facts filtered by subject, object, relation and valid only); "
+        "store counted the matches itself (facts filtered by subject, object, relation and valid, and a NOT of one "
+        "subject, object or relation field, only); "
         "narrow the filter")
 
     @strawberry.field(description="the page's nodes without their cursors")

@@ -7,6 +7,7 @@ narrows what is read, never changes the answer.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -260,8 +261,31 @@ def fact_query(where: FactWhere | None, entity_id: str | None = None) -> tuple[F
             q["relations"] = list(w.relation.in_)
         if w.valid is not None:
             window = window_of(w.valid) if window is None else _intersect(window, window_of(w.valid))
+        excluded = _excluded(w.not_)
+        if excluded is not None:
+            key, values = excluded
+            q[key] = [*q.get(key, []), *values]
     q["valid_overlaps"] = window
     return FactQuery(**q), window
+
+
+_EXCLUDABLE = {"subject": "exclude_subject_ids", "object": "exclude_object_ids", "relation": "exclude_relations"}
+
+
+def _excluded(where: FactWhere | None) -> tuple[str, list[str]] | None:
+    """A NOT the store can apply: one field of subject, object or relation with one of `eq` / `in` ("NOT:
+    {subject: {eq: ...}}"), as (FactQuery field, values). NOT of several fields is no such exclusion."""
+    if where is None:
+        return None
+    fields = [(name, value) for name, value in vars(where).items() if value is not None]
+    if len(fields) != 1 or fields[0][0] not in _EXCLUDABLE:
+        return None
+    name, f = fields[0]
+    ops = [(op, v) for op, v in vars(f).items() if v is not None]
+    if len(ops) != 1 or ops[0][0] not in ("eq", "in_"):
+        return None
+    op, value = ops[0]
+    return _EXCLUDABLE[name], [str(value)] if op == "eq" else [str(v) for v in value]
 
 
 def event_query(where: EventWhere | None, participant_id: str | None = None) -> EventQuery:
@@ -294,9 +318,13 @@ def _only(where: Any, allowed: dict[str, tuple[str, ...]]) -> bool:
 
 def fact_exact(where: FactWhere | None) -> bool:
     """True when the store query from `fact_query` already applies the whole filter."""
-    return where is None or (_only(where, {"subject": ("eq",), "object": ("eq",), "relation": ("eq", "in_"),
-                                          "valid": ("overlaps",)}) and not (
-        where.relation is not None and where.relation.eq is not None and where.relation.in_ is not None))
+    if where is None:
+        return True
+    if where.not_ is not None and _excluded(where.not_) is None:
+        return False
+    own = where if where.not_ is None else dataclasses.replace(where, not_=None)
+    return _only(own, {"subject": ("eq",), "object": ("eq",), "relation": ("eq", "in_"), "valid": ("overlaps",)}) \
+        and not (own.relation is not None and own.relation.eq is not None and own.relation.in_ is not None)
 
 
 def event_exact(where: EventWhere | None) -> bool:

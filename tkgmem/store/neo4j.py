@@ -194,6 +194,8 @@ class Neo4jStore:
             subject_id=query.subject_id, object_id=query.object_id, entity_id=query.entity_id,
             relation=query.relation and canonical(query.relation),
             relations=[canonical(r) for r in query.relations] if query.relations else None,
+            exclude_subjects=query.exclude_subject_ids or None, exclude_objects=query.exclude_object_ids or None,
+            exclude_relations=[canonical(r) for r in query.exclude_relations] if query.exclude_relations else None,
             as_of=to_db_time(rb.as_of), valid_at=to_db_time(rb.valid_at), use_window=window is not None,
             window_start=to_db_time(window.start) if window else None,
             window_end=to_db_time(window.end) if window else None, all_versions=query.all_versions,

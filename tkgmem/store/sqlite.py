@@ -572,6 +572,13 @@ class SQLiteStore:
         if query.relations:
             where.append(f"relation IN ({','.join('?' * len(query.relations))})")
             params += [self.relations.canonical(r) for r in query.relations]
+        for column, excluded in (("subject_id", query.exclude_subject_ids), ("object_id", query.exclude_object_ids),
+                                 ("relation", query.exclude_relations and [
+                                     self.relations.canonical(r) for r in query.exclude_relations])):
+            if excluded:
+                marks = ",".join("?" * len(excluded))
+                where.append(f"({column} IS NULL OR {column} NOT IN ({marks}))")
+                params += excluded
         if not query.all_versions:
             where.append(_tx_clause(rb.as_of, params))
             where.append(_valid_clause(rb, query.valid_overlaps, params, start_known))
