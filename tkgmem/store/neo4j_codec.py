@@ -17,6 +17,7 @@ from neo4j.time import DateTime
 
 from tkgmem.errors import ConfigError, StoreError
 from tkgmem.model import Entity, Episode, Event, EventLink, Fact, LinkType, Span, normalize_name
+from tkgmem.store.decoded import with_columns
 from tkgmem.temporal import as_utc
 
 AnyVersion = Entity | Fact | Event
@@ -96,8 +97,8 @@ def decode_version(kind: str, body: str, expired_at: Any, provenance: Sequence[S
         cls = KINDS[kind]
     except KeyError:
         raise StoreError(f"unknown version kind {kind!r} in Neo4j; the data was not written by tkgmem") from None
-    v = cls.model_validate_json(body)
-    return v.model_copy(update={"expired_at": from_db_time(expired_at), "provenance": tuple(provenance)})
+    return with_columns(cls.model_validate_json(body), expired_at=from_db_time(expired_at),
+                        provenance=tuple(provenance))
 
 
 # -- provenance ---------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from tkgmem.model import (
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.settings import Settings
 from tkgmem.store import file_pin, sqlite_speakers
+from tkgmem.store.decoded import with_columns
 from tkgmem.store.file_pin import PinnedFile
 from tkgmem.store.sqlite_fts import FullTextSearch
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
@@ -253,12 +254,10 @@ class SQLiteStore:
     # -- decoding -------------------------------------------------------------------------------
     def _version(self, kind: str, body: str, expired_at: int | None) -> AnyVersion:
         cls = _KIND[kind]
-        v = cls.model_validate_json(body)
-        return v.model_copy(update={"expired_at": from_us(expired_at)})
+        return with_columns(cls.model_validate_json(body), expired_at=from_us(expired_at))
 
     def _versions(self, rows: Iterable[sqlite3.Row | tuple[Any, ...]], conn: sqlite3.Connection) -> list[Any]:
-        # Decoded once and copied once with both stored columns (a copy per column doubled the cost of
-        # large reads: ~30 us a version).
+        # Decoded once, then both stored columns set on the fresh object (see `with_columns`).
         decoded = [(_KIND[r[0]].model_validate_json(r[1]), r[2]) for r in rows]
         if not decoded:
             return []
@@ -274,7 +273,7 @@ class SQLiteStore:
                 spans.setdefault(lid, []).append(
                     Span(episode_id=ep, start=None if s < 0 else s, end=None if e < 0 else e)
                 )
-        return [v.model_copy(update={"expired_at": from_us(expired), "provenance": tuple(spans.get(v.lineage_id, ()))})
+        return [with_columns(v, expired_at=from_us(expired), provenance=tuple(spans.get(v.lineage_id, ())))
                 for v, expired in decoded]
 
     def _select(self, conn: sqlite3.Connection, where: str, params: Sequence[Any], order: str = "",
