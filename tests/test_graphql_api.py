@@ -265,10 +265,12 @@ def test_truncated_connections_say_so(live: LiveServer) -> None:
     assert (counted["totalCount"], counted["truncated"]) == (everything["totalCount"], True)
     assert counted["nodes"] == everything["nodes"] and len(counted["nodes"]) == 2  # type: ignore[arg-type]
     # so is a NOT of one id or relation field: the store excludes those facts itself
-    excluded = run('{ facts(where: {relation: {eq: "likes"}, NOT: {subject: {eq: "nobody"}}}) { totalCount truncated } }')
+    excluded = run('{ facts(where: {relation: {eq: "likes"}, NOT: {subject: {eq: "nobody"}}}) '
+                   '{ totalCount truncated } }')
     assert excluded == {"totalCount": everything["totalCount"], "truncated": True}
     # a filter only the API applies is counted over what was read: at most maxScan
-    read = run('{ facts(where: {relation: {eq: "likes"}, NOT: {relation: {contains: "zzz"}}}) { totalCount truncated } }')
+    read = run('{ facts(where: {relation: {eq: "likes"}, NOT: {relation: {contains: "zzz"}}}) '
+               '{ totalCount truncated } }')
     assert read == {"totalCount": 5, "truncated": True}
 
 
