@@ -178,12 +178,10 @@ def test_fact_counts_agree_with_facts(store: Store, tenant: str, alice_story, ba
     assert counts == [len(store.facts(tenant, q.model_copy(update={"limit": None}), basis)) for q in queries]
     assert counts[8] > 1 and store.count_facts("no-such-tenant", FactQuery(), basis) == 0
     # exclusions take away exactly the facts they name (a synonym names its relation)
-    every = store.facts(tenant, FactQuery(all_versions=True), basis)
-    assert counts[10:] == [0, 0, counts[0]] and counts[9] == len(
-        [f for f in store.facts(tenant, FactQuery(), basis)
-         if f.object_id not in {alice_story["Paris"].lineage_id, alice_story["London"].lineage_id}])
-    assert len(every) == counts[7] and {f.object_id for f in store.facts(tenant, queries[9], basis)}.isdisjoint(
-        {alice_story["Paris"].lineage_id, alice_story["London"].lineage_id})
+    gone = {alice_story["Paris"].lineage_id, alice_story["London"].lineage_id}
+    assert counts[9] == len([f for f in store.facts(tenant, FactQuery(), basis) if f.object_id not in gone])
+    assert not gone & {f.object_id for f in store.facts(tenant, queries[9], basis)}
+    assert counts[10:] == [0, 0, counts[0]]
     for at_most in (0, 1, 2, 100):  # counting stops there ("are there more than n?")
         assert [store.count_facts(tenant, q, basis, at_most=at_most) for q in queries] == [
             min(n, at_most) for n in counts]
