@@ -101,3 +101,24 @@ def test_a_correction_of_the_day_supersedes_the_event_it_corrects(tmp_path) -> N
         (datetime(2022, 8, 1, tzinfo=UTC), fixed.reference_time), (datetime(2022, 7, 1, tzinfo=UTC), None)]
     assert {s.episode_id for s in versions[-1].provenance} == {"ep1", "ep2"}
     store.close()
+
+
+@pytest.mark.parametrize("batches", [1, 2])
+def test_a_denied_object_negates_the_event_told_with_it(tmp_path, batches: int) -> None:  # type: ignore[no-untyped-def]
+    told = turn(1, "Alice", "Bob", "We moved to Munich last month!", datetime(2022, 9, 5, 10, tzinfo=UTC))
+    fixed = turn(2, "Alice", "Bob", "Sorry, I mixed it up: we moved to Berlin last month, not Munich.",
+                 datetime(2022, 9, 20, 12, tzinfo=UTC))
+    store = open_store(f"sqlite:///{tmp_path / 'memory.db'}")
+    pipeline = Pipeline(Settings(embeddings=False))
+    for part in ([told, fixed],) if batches == 1 else ([told], [fixed]):
+        store.write(pipeline.extract(part, "t1"), recorded_at=part[-1].reference_time)
+    moves = {e.summary: e for e in store.events("t1", EventQuery(predicate="move"))}
+    assert {(s, e.modality) for s, e in moves.items()} == {
+        ("we moved to Berlin last month", Modality.HAPPENED),  # the summary leaves out what it denies
+        ("we moved to Berlin last month, not Munich" if batches == 1 else "We moved to Munich last month",
+         Modality.NEGATED)}
+    munich = next(e for e in moves.values() if e.modality is Modality.NEGATED)
+    assert {s.episode_id for s in munich.provenance} == {"ep1", "ep2"}
+    if batches == 2:  # believed to have happened until the correction was told
+        assert [v.modality for v in store.history("t1", munich.lineage_id)] == [Modality.HAPPENED, Modality.NEGATED]
+    store.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tkgmem.model import Batch, Entity, Episode, Event, FactInput, Participant, SearchHit, Span, stable_id
+from tkgmem.model import Batch, Entity, Episode, Event, FactInput, Modality, Participant, SearchHit, Span, stable_id
 from tkgmem.navigate import (
     AnswerSpec,
     ExperienceMemory,
@@ -57,7 +57,7 @@ class Story:
 
     def __init__(self) -> None:
         names = {"Alice": "person", "Bob": "person", "Carol": "person", "Dave": "person", "Paris": "place",
-                 "Berlin": "place", "Rome": "place", "Acme": "org", "Globex": "org"}
+                 "Berlin": "place", "Rome": "place", "Oslo": "place", "Acme": "org", "Globex": "org"}
         self.e = {n: ent(n, ty) for n, ty in names.items()}
         self.batch = Batch(tenant=T, entities=list(self.e.values()))
 
@@ -77,14 +77,15 @@ class Story:
                                           valid=Interval.between(start, end, G.MONTH),
                                           provenance=(Span(episode_id=ep.id, start=0, end=len(ep.text)),)))
 
-    def event(self, pred: str, summary: str, when: Interval, said: str, **roles: str) -> None:
+    def event(self, pred: str, summary: str, when: Interval, said: str, modality: Modality = Modality.HAPPENED,
+              **roles: str) -> None:
         ep = self.episode(summary, said)
         parts = tuple(Participant(entity_id=self.id(n), role=r) for r, n in roles.items() if r != "place")
         lid = stable_id("ev", T, summary)
         self.batch.events.append(Event(
             version_id=f"{lid}_v1", lineage_id=lid, tenant=T, predicate=pred, summary=summary,
             participants=parts, place_id=self.id(roles["place"]) if "place" in roles else None, valid=when,
-            recorded_at=t(said), provenance=(Span(episode_id=ep.id, start=0, end=len(summary)),)))
+            recorded_at=t(said), modality=modality, provenance=(Span(episode_id=ep.id, start=0, end=len(summary)),)))
 
 
 def build() -> Batch:
@@ -106,6 +107,8 @@ def build() -> Batch:
     s.event("visit", "Bob visited Rome with friends", day("2022-01-05"), "2022-01-06", agent="Bob", place="Rome")
     s.event("complete", "Acme and Globex completed the merger", day("2020-01-15"), "2020-01-16", agent="Acme",
             theme="Globex")
+    s.event("visit", "Bob visited Berlin, not Oslo", day("2022-05-01"), "2022-05-02", Modality.NEGATED, agent="Bob",
+            place="Oslo")  # what a correction ("..., not Oslo") leaves of the visit it denies
     s.event("hire", "Bob hired new staff", day("2019-12-01"), "2019-12-02", agent="Bob")
     s.event("join", "Bob joined the board of Globex", day("2020-02-10"), "2020-02-11", agent="Bob")
     s.event("resign", "Bob resigned from the board", day("2020-06-01"), "2020-06-02", agent="Bob")
@@ -211,6 +214,14 @@ def test_yes_no_questions(store: Store) -> None:
     assert q(store, "Did Alice live in Paris in 2021?").value == "no"  # known, but not then
     assert q(store, "Does Alice live in Paris?").value == "no"
     assert q(store, "Does Alice live in Oslo?").abstained  # nothing known at all
+
+
+def test_an_event_known_not_to_have_happened(store: Store) -> None:
+    when = q(store, "When did Bob visit Oslo?")
+    assert when.abstained and "did not happen" in when.explanation
+    assert when.evidence and when.evidence[0].text == "Bob visited Berlin, not Oslo"
+    assert q(store, "Did Bob visit Oslo?").value == "no"
+    assert q(store, "When did Bob visit Lisbon?").explanation.startswith("not in memory: ")  # never mentioned
 
 
 def test_abstains_when_nothing_matches(store: Store) -> None:

@@ -41,6 +41,7 @@ _FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo"})
 _HABIT_ADV = frozenset({"usually", "always", "often", "sometimes", "regularly", "normally", "generally",
                         "frequently", "rarely", "never"})
 _PLACE_ENTS = frozenset({"GPE", "LOC", "FAC"})
+_TIME_ENTS = frozenset({"DATE", "TIME"})
 
 
 @dataclass
@@ -49,6 +50,7 @@ class ClauseEvent:
 
     clause: Clause
     event: Event
+    denies: Event | None = None  # "moved to Berlin, not Munich": the move to Munich, negated
 
 
 def modality(head: Token, times: list[TimeMention], reference: datetime, sent_start: int | None = None) -> Modality:
@@ -102,6 +104,39 @@ def _denied_time(head: Token, times: list[TimeMention]) -> TimeMention | None:
             after = neg.idx + len(neg.text)
             return next((t for t in times if after <= t.start <= after + 1 and t.kind == "point"
                          and t.interval.start is not None), None)
+    return None
+
+
+def _affirmed(clause: Clause, doc: Doc, head: Token) -> str:
+    """The clause's text without what it denies ("we moved to Berlin last month, not Munich" -> "... last
+    month"): the event's summary is matched against questions, and the move did not go to Munich."""
+    for neg in head.children:
+        if neg.dep_ == "neg" and _contrastive(neg, head) and clause.start <= neg.idx < clause.end:
+            return doc.text[clause.start:neg.idx].strip(" -–—,;:\n\t") or clause.text(doc)
+    return clause.text(doc)
+
+
+def _denial(event: Event, head: Token, obj_key: str, day_key: str, summary: str) -> Event | None:
+    """ "We moved to Berlin last month, not Munich": the same event with Munich as its object did not happen.
+    Keyed as that event would be, so a move to Munich told before gets a negated version (and is no longer
+    believed); told before or not, the memory now holds that it did not happen. `summary`: the whole clause."""
+    if not obj_key:
+        return None
+    for neg in head.children:
+        if neg.dep_ == "neg" and _contrastive(neg, head):
+            words = []
+            for tok in neg.doc[neg.i + 1: neg.i + 6]:
+                if tok.pos_ in ("NOUN", "PROPN") and tok.ent_type_ not in _TIME_ENTS:
+                    words.append(tok)
+                elif words or tok.pos_ not in ("DET", "ADP"):
+                    break
+            if not words or words[-1].lemma_.lower() == obj_key:
+                return None
+            lineage = stable_id("ev", event.tenant, *sorted({p.entity_id for p in event.participants}),
+                                event.predicate, words[-1].lemma_.lower(), day_key)
+            return event.model_copy(update={
+                "lineage_id": lineage, "modality": Modality.NEGATED, "place_id": None, "summary": summary,
+                "version_id": stable_id("v", lineage, "extract", str(event.valid), Modality.NEGATED.value)})
     return None
 
 
@@ -236,12 +271,13 @@ class EventBuilder:
                 reason="ingest",
                 provenance=spans,
                 predicate=predicate,
-                summary=clause.text(doc),
+                summary=_affirmed(clause, doc, head),
                 participants=tuple(parts),
                 place_id=self._place(ep, head),
                 modality=mod,
             )
-            out.append(ClauseEvent(clause, event))
+            denial = None if denied else _denial(event, head, obj_key, day_key, clause.text(doc))
+            out.append(ClauseEvent(clause, event, denial))
         return out
 
     def _valid(self, ep: Episode, mod: Modality, own: list[TimeMention], narrative: TimeMention | None) -> Interval:

@@ -72,13 +72,11 @@ class Pipeline:
             ctx.extend(t for t in times if t.kind in ("point", "range"))
             del ctx[:-_CONTEXT]
             found = builder.build(ep, doc, clauses(doc), times)
-            for ce in found:
-                ev = ce.event
-                if ev.lineage_id in events:  # the same event twice in one batch: one event, both spans
-                    prior = events[ev.lineage_id]
-                    ev = prior.model_copy(update={"provenance": tuple(dict.fromkeys(prior.provenance +
-                                                                                    ev.provenance))})
-                events[ev.lineage_id] = ev
+            for ev in (e for ce in found for e in (ce.event, ce.denies) if e is not None):
+                if ev.lineage_id in events:
+                    events[ev.lineage_id] = _told_again(events[ev.lineage_id], ev)
+                else:
+                    events[ev.lineage_id] = ev
             people.scan(ep, doc)
             people.note(ep, doc)
             facts += fact_stage.facts(ep, doc, found)
@@ -103,6 +101,17 @@ class Pipeline:
             links=list({(lk.source_id, lk.target_id, lk.type): lk for lk in link_list}.values()),
             embeddings=self.embed(episodes),
         )
+
+
+def _told_again(prior: Event, later: Event) -> Event:
+    """The same event twice in one batch: one event with both spans. What the later telling says of it wins
+    (a correction of its time, a plan that happened, a denial), unless it is only vaguer ("in July" after
+    "on 12 July"), as the store decides between batches (`versioning.plan_event`)."""
+    spans = tuple(dict.fromkeys(prior.provenance + later.provenance))
+    changed = later.valid != prior.valid or later.modality != prior.modality
+    if changed and later.valid.granularity.rank <= prior.valid.granularity.rank:
+        return later.model_copy(update={"provenance": spans, "place_id": later.place_id or prior.place_id})
+    return prior.model_copy(update={"provenance": spans})
 
 
 def _names(episodes: Sequence[Episode], docs: Sequence[Doc]) -> NameIndex:

@@ -50,12 +50,37 @@ def ask(store: Store, tenant: str, question: str, *, basis: Basis = Basis(), now
                 return when_answer(store, tenant, pq, fallback, max(k, 10), answer, asked_at)
             return answer
         last = answer
+    denied = _denied(executor, plans)
+    if denied is not None:
+        return denied
     if fallback is not None:
         if pq.kind == "time":
             return when_answer(store, tenant, pq, fallback, max(k, 10), last, asked_at)
         return _from_retrieval(store, tenant, pq, fallback, k, last, resolved)
     return last or Answer.abstain("not in memory: no plan fits the question and no retrieval fallback was given",
                                   basis=resolved)
+
+
+def _denied(executor: Executor, plans: list[Plan]) -> Answer | None:
+    """When no plan found the asked event as something that happened, it may be in memory as something that
+    did not ("we moved to Berlin, not Munich"): then that is the answer, with its evidence, rather than a
+    time or a fact read from the turns that mention it."""
+    for plan in plans:
+        main = plan.step(plan.answer.step)
+        if len(plan.steps) != 1 or main.pattern.target != "event" or "negated" in main.pattern.modalities:
+            continue
+        probe = plan.model_copy(update={"steps": [main.model_copy(update={
+            "pattern": main.pattern.model_copy(update={"modalities": ["negated"]})})]})
+        found = executor.run(probe)
+        if found.abstained:
+            continue
+        why = "the memory holds that it did not happen"
+        if plan.answer.kind == "yes_no":
+            return Answer(kind="yes_no", value="no", confidence=found.confidence, evidence=found.evidence,
+                          plan=probe, basis=found.basis, explanation=why)
+        return Answer.abstain(f"not in memory as something that happened: {why}", plan=probe, basis=found.basis,
+                              evidence=found.evidence)
+    return None
 
 
 def run_plan(store: Store, tenant: str, plan: Plan, *, now: datetime | None = None,
