@@ -122,3 +122,13 @@ def test_a_denied_object_negates_the_event_told_with_it(tmp_path, batches: int) 
     if batches == 2:  # believed to have happened until the correction was told
         assert [v.modality for v in store.history("t1", munich.lineage_id)] == [Modality.HAPPENED, Modality.NEGATED]
     store.close()
+
+
+@pytest.mark.parametrize(("text", "affirmed", "denied"), [
+    ("I went to the gym, not the pool.", "I went to the gym", "I went to the gym, not the pool"),
+    ("I talked to Bob yesterday, not Jane.", "I talked to Bob yesterday", None),  # a person takes part: not rekeyed
+])
+def test_a_contrast_wherever_the_parser_hangs_its_not(text: str, affirmed: str, denied: str | None) -> None:
+    batch = Pipeline(Settings(embeddings=False)).extract([turn(1, "Alice", "Carl", text)], "t1")
+    assert [e.summary for e in batch.events if e.modality is Modality.HAPPENED] == [affirmed]
+    assert [e.summary for e in batch.events if e.modality is Modality.NEGATED] == ([denied] if denied else [])

@@ -42,6 +42,7 @@ _HABIT_ADV = frozenset({"usually", "always", "often", "sometimes", "regularly", 
                         "frequently", "rarely", "never"})
 _PLACE_ENTS = frozenset({"GPE", "LOC", "FAC"})
 _TIME_ENTS = frozenset({"DATE", "TIME"})
+_CONTRAST_MARKS = frozenset({",", ";", "-", "–", "—"})  # "we moved in July, not August"
 
 
 @dataclass
@@ -94,50 +95,57 @@ def _contrastive(neg: Token, head: Token) -> bool:
     """ "We moved in July, not August": a "not" after the verb and a comma corrects a detail, the event
     happened. Clause negation stands before the main verb ("did not move"), or right after a copula, never
     behind a comma."""
-    return neg.i > head.i and neg.i > 0 and neg.doc[neg.i - 1].text in (",", ";", "-", "–", "—")
+    return neg.i > head.i and neg.i > 0 and neg.doc[neg.i - 1].text in _CONTRAST_MARKS
 
 
-def _denied_time(head: Token, times: list[TimeMention]) -> TimeMention | None:
-    """The time a contrastive "not" right after the verb denies ("moved to Berlin in July, not August")."""
-    for neg in head.children:
-        if neg.dep_ == "neg" and _contrastive(neg, head):
-            after = neg.idx + len(neg.text)
-            return next((t for t in times if after <= t.start <= after + 1 and t.kind == "point"
-                         and t.interval.start is not None), None)
+def _contrastive_not(clause: Clause, head: Token) -> Token | None:
+    """The "not" of "X, not Y" after the clause's verb, wherever the parser hangs it (on the verb, on Y)."""
+    for tok in head.doc[head.i + 1: head.sent.end]:
+        if tok.idx >= clause.end:
+            break
+        if tok.lower_ == "not" and tok.doc[tok.i - 1].text in _CONTRAST_MARKS:
+            return tok
     return None
 
 
-def _affirmed(clause: Clause, doc: Doc, head: Token) -> str:
+def _denied_time(neg: Token | None, times: list[TimeMention]) -> TimeMention | None:
+    """The time a contrastive "not" denies ("moved to Berlin in July, not August")."""
+    if neg is None:
+        return None
+    after = neg.idx + len(neg.text)
+    return next((t for t in times if after <= t.start <= after + 1 and t.kind == "point"
+                 and t.interval.start is not None), None)
+
+
+def _affirmed(clause: Clause, doc: Doc, neg: Token | None) -> str:
     """The clause's text without what it denies ("we moved to Berlin last month, not Munich" -> "... last
     month"): the event's summary is matched against questions, and the move did not go to Munich."""
-    for neg in head.children:
-        if neg.dep_ == "neg" and _contrastive(neg, head) and clause.start <= neg.idx < clause.end:
-            return doc.text[clause.start:neg.idx].strip(" -–—,;:\n\t") or clause.text(doc)
+    if neg is not None and clause.start <= neg.idx < clause.end:
+        return doc.text[clause.start:neg.idx].strip(" -–—,;:\n\t") or clause.text(doc)
     return clause.text(doc)
 
 
-def _denial(event: Event, head: Token, obj_key: str, day_key: str, summary: str) -> Event | None:
+def _denial(event: Event, neg: Token | None, obj_key: str, day_key: str, summary: str) -> Event | None:
     """ "We moved to Berlin last month, not Munich": the same event with Munich as its object did not happen.
     Keyed as that event would be, so a move to Munich told before gets a negated version (and is no longer
-    believed); told before or not, the memory now holds that it did not happen. `summary`: the whole clause."""
-    if not obj_key:
+    believed); told before or not, the memory now holds that it did not happen. `summary`: the whole clause.
+    Not when a person takes part besides the agent ("talked to Bob, not Jane"): keyed by its people, that
+    event would need Jane resolved, and would wrongly keep Bob."""
+    if neg is None or not obj_key or any(p.role != "agent" for p in event.participants):
         return None
-    for neg in head.children:
-        if neg.dep_ == "neg" and _contrastive(neg, head):
-            words = []
-            for tok in neg.doc[neg.i + 1: neg.i + 6]:
-                if tok.pos_ in ("NOUN", "PROPN") and tok.ent_type_ not in _TIME_ENTS:
-                    words.append(tok)
-                elif words or tok.pos_ not in ("DET", "ADP"):
-                    break
-            if not words or words[-1].lemma_.lower() == obj_key:
-                return None
-            lineage = stable_id("ev", event.tenant, *sorted({p.entity_id for p in event.participants}),
-                                event.predicate, words[-1].lemma_.lower(), day_key)
-            return event.model_copy(update={
-                "lineage_id": lineage, "modality": Modality.NEGATED, "place_id": None, "summary": summary,
-                "version_id": stable_id("v", lineage, "extract", str(event.valid), Modality.NEGATED.value)})
-    return None
+    words = []
+    for tok in neg.doc[neg.i + 1: neg.i + 6]:
+        if tok.pos_ in ("NOUN", "PROPN") and tok.ent_type_ not in _TIME_ENTS:
+            words.append(tok)
+        elif words or tok.pos_ not in ("DET", "ADP"):
+            break
+    if not words or words[-1].lemma_.lower() == obj_key:
+        return None
+    lineage = stable_id("ev", event.tenant, *sorted({p.entity_id for p in event.participants}), event.predicate,
+                        words[-1].lemma_.lower(), day_key)
+    return event.model_copy(update={
+        "lineage_id": lineage, "modality": Modality.NEGATED, "place_id": None, "summary": summary,
+        "version_id": stable_id("v", lineage, "extract", str(event.valid), Modality.NEGATED.value)})
 
 
 def assign_times(doc: Doc, clauses: list[Clause], times: list[TimeMention]) -> dict[int, list[TimeMention]]:
@@ -231,7 +239,8 @@ class EventBuilder:
                     # a plan keeps a future time of its governor, never a past one ("lost X yesterday, so
                     # I'm gonna Y")
                     own = [t for t in own if t.interval.start is not None and t.interval.start >= ep.reference_time]
-            denied = _denied_time(head, times)
+            contrast = _contrastive_not(clause, head)
+            denied = _denied_time(contrast, times)
             own = [t for t in own if t is not denied]
             mod = modality(head, own, ep.reference_time, clause.sent_start)
             if head.tag_ == "VB" and head.i == clause.sent_start and mod is Modality.HYPOTHETICAL:
@@ -271,12 +280,12 @@ class EventBuilder:
                 reason="ingest",
                 provenance=spans,
                 predicate=predicate,
-                summary=_affirmed(clause, doc, head),
+                summary=_affirmed(clause, doc, contrast),
                 participants=tuple(parts),
                 place_id=self._place(ep, head),
                 modality=mod,
             )
-            denial = None if denied else _denial(event, head, obj_key, day_key, clause.text(doc))
+            denial = None if denied else _denial(event, contrast, obj_key, day_key, clause.text(doc))
             out.append(ClauseEvent(clause, event, denial))
         return out
 
