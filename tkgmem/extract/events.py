@@ -103,7 +103,7 @@ def _contrastive_not(clause: Clause, head: Token) -> Token | None:
     for tok in head.doc[head.i + 1: head.sent.end]:
         if tok.idx >= clause.end:
             break
-        if tok.lower_ == "not" and tok.doc[tok.i - 1].text in _CONTRAST_MARKS:
+        if tok.lower_ == "not" and _contrastive(tok, head):
             return tok
     return None
 

@@ -56,7 +56,7 @@ from tkgmem.store.neo4j_codec import (
     pad_vector,
     to_db_time,
 )
-from tkgmem.store.neo4j_tx import run, versions
+from tkgmem.store.neo4j_tx import known_episodes, run, versions
 from tkgmem.store.queries import schema_files, schema_version
 from tkgmem.store.records import Record
 from tkgmem.store.speakers import asked_forms, speaking_names
@@ -152,10 +152,7 @@ class Neo4jStore:
 
     # -- reads ----------------------------------------------------------------------------------
     def known_episodes(self, tenant: str, ids: Iterable[str]) -> set[str]:
-        def work(tx: ManagedTransaction) -> set[str]:
-            return {r["id"] for part in chunks(list(ids), self.batch_size)
-                    for r in run(tx, "episodes_known", tenant=tenant, ids=list(part))}
-        return self._read(work)
+        return self._read(lambda tx: known_episodes(tx, tenant, list(ids), self.batch_size))
 
     def episodes(self, tenant: str, ids: Sequence[str]) -> list[Episode]:
         def work(tx: ManagedTransaction) -> dict[str, Episode]:

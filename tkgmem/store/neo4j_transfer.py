@@ -17,7 +17,6 @@ from neo4j import ManagedTransaction
 from tkgmem.store.neo4j_codec import (
     INSERT_QUERIES,
     audit_row,
-    chunks,
     decode_embedding,
     decode_episode,
     decode_link,
@@ -29,7 +28,7 @@ from tkgmem.store.neo4j_codec import (
     to_db_time,
     version_row,
 )
-from tkgmem.store.neo4j_tx import run, run_rows
+from tkgmem.store.neo4j_tx import known_episodes, run, run_rows
 from tkgmem.store.neo4j_write import insert_episodes
 from tkgmem.store.records import (
     AuditRecord,
@@ -76,8 +75,7 @@ def export_records(store: Neo4jStore, tenant: str) -> Iterator[Record]:
 def _import_run(tx: ManagedTransaction, tenant: str, kind: str, batch: list[Any], size: int) -> None:
     if kind == "episode":
         eps = {rec.episode.id: rec for rec in batch if isinstance(rec, EpisodeRecord)}
-        known = {r["id"] for part in chunks(list(eps), size) for r in run(tx, "episodes_known", tenant=tenant,
-                                                                         ids=list(part))}
+        known = known_episodes(tx, tenant, list(eps), size)
         fresh = [rec.episode.model_copy(update={"tenant": tenant}) for i, rec in eps.items() if i not in known]
         insert_episodes(tx, tenant, fresh, utcnow(), {i: rec.embedding for i, rec in eps.items()
                                                       if rec.embedding is not None}, size)

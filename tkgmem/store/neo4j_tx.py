@@ -33,6 +33,12 @@ def run_rows(tx: ManagedTransaction, name: str, tenant: str, rows: Sequence[Any]
         run(tx, name, tenant=tenant, rows=list(part))
 
 
+def known_episodes(tx: ManagedTransaction, tenant: str, ids: Sequence[str], size: int) -> set[str]:
+    """Which of the episode ids the tenant already holds (writes and imports store only the others)."""
+    return {r["id"] for part in chunks(list(ids), size) for r in run(tx, "episodes_known", tenant=tenant,
+                                                                     ids=list(part))}
+
+
 def provenance(tx: ManagedTransaction, tenant: str, lineage_ids: Sequence[str], size: int) -> dict[str, list[Span]]:
     out: dict[str, list[Span]] = {}
     for part in chunks(sorted(set(lineage_ids)), size):

@@ -27,7 +27,7 @@ from tkgmem.store.neo4j_codec import (
     to_db_time,
     version_row,
 )
-from tkgmem.store.neo4j_tx import current, run, run_rows, versions
+from tkgmem.store.neo4j_tx import current, known_episodes, run, run_rows, versions
 from tkgmem.store.speakers import People, form_counts
 from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
 from tkgmem.temporal import Interval, utcnow
@@ -89,7 +89,7 @@ def write_batch(tx: ManagedTransaction, batch: Batch, recorded_at: datetime | No
     tenant = batch.tenant
     report = WriteReport()
     ids = [e.id for e in batch.episodes]
-    known = {r["id"] for part in chunks(ids, size) for r in run(tx, "episodes_known", tenant=tenant, ids=list(part))}
+    known = known_episodes(tx, tenant, ids, size)
     fresh = list({e.id: e for e in batch.episodes if e.id not in known}.values())  # a batch may repeat a record
     report.episodes_skipped = len(batch.episodes) - len(fresh)
     report.episodes_added = len(fresh)
