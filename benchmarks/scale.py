@@ -365,8 +365,12 @@ def measure_reads(store: SQLiteStore, gen: Generator, samples: int,
         from tkgmem.navigate.ask import ask
 
         ops["ask"] = (
-            lambda i: ask(store, TENANT, f"Where did {person_name(i)} live in 2019?",
-                          fallback=retriever.as_fallback(TENANT)),
+            lambda i: ask(store, TENANT, ask_question(i), fallback=retriever.as_fallback(TENANT)),
+            as_of_raw,
+        )
+        # a place no entity is named after: resolved by the words of its name, then answered by retrieval
+        ops["ask_unknown_name"] = (
+            lambda i: ask(store, TENANT, ask_question(i, known=False), fallback=retriever.as_fallback(TENANT)),
             as_of_raw,
         )
     except ImportError:
@@ -420,6 +424,17 @@ def dense_setup(store: SQLiteStore, vectors: dict[int, list[float]], pool: int) 
         f"recall_at_{pool}": round(statistics.mean(recall[pool]), 4), "min_recall_at_10": round(min(recall[10]), 2)}}
 
 
+UNKNOWN_PLACES = ("Atlantis", "El Dorado", "Shangri-La", "Avalon", "Lemuria")
+
+
+def ask_question(i: int, known: bool = True) -> str:
+    """The `ask` question for sample `i`: a navigator plan over the person's facts, or one naming a place that
+    is in no memory."""
+    if known:
+        return f"Where did {person_name(i)} live in 2019?"
+    return f"Did {person_name(i)} visit {UNKNOWN_PLACES[i % len(UNKNOWN_PLACES)]}?"
+
+
 def search_question(gen: Generator, i: int, dense: bool) -> str:
     """The `search` question for sample `i`. With the dense signal on, the questions vary in wording and topic:
     one question (its embedding without the person's name is the same for every person) would time and check
@@ -447,8 +462,7 @@ def profile_read(store: SQLiteStore, gen: Generator, op: str, samples: int, top:
         from tkgmem.navigate.ask import ask
 
         def call(i: int) -> Any:
-            return ask(store, TENANT, f"Where did {person_name(i)} live in 2019?",
-                       fallback=retriever.as_fallback(TENANT))
+            return ask(store, TENANT, ask_question(i), fallback=retriever.as_fallback(TENANT))
     else:
         def call(i: int) -> Any:  # the questions `measure_reads` times
             return retriever.search(TENANT, search_question(gen, i, dense=encoder is not None), 10)

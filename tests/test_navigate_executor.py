@@ -16,6 +16,7 @@ import pytest
 from tkgmem.model import Batch, Entity, Episode, Event, FactInput, Modality, Participant, SearchHit, Span, stable_id
 from tkgmem.navigate import (
     AnswerSpec,
+    Executor,
     ExperienceMemory,
     Measure,
     Pattern,
@@ -29,6 +30,7 @@ from tkgmem.navigate import (
     explain,
     run_plan,
 )
+from tkgmem.navigate import executor as executor_module
 from tkgmem.navigate.parser import parse
 from tkgmem.store import Store, open_store
 from tkgmem.temporal import Basis, Granularity, Interval, as_utc
@@ -222,6 +224,27 @@ def test_an_event_known_not_to_have_happened(store: Store) -> None:
     assert when.evidence and when.evidence[0].text == "Bob visited Berlin, not Oslo"
     assert q(store, "Did Bob visit Oslo?").value == "no"
     assert q(store, "When did Bob visit Lisbon?").explanation.startswith("not in memory: ")  # never mentioned
+
+
+def test_a_name_no_entity_has_resolves_by_its_words(store: Store) -> None:
+    assert q(store, "Did Alice Smith live in Paris in 2016?").value == "yes"  # "Alice": all its words are asked
+    executor = Executor(store, T)
+    assert executor.resolve("alice  SMITH") == [Story().id("Alice")]
+    assert executor.resolve("Atlantis") == []
+    assert q(store, "Did Bob visit Atlantis?").value != "yes"
+
+
+def test_a_name_many_entities_share_names_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        leos = [ent(f"Leo {x}", "person") for x in "ABCD"]
+        s.write(Batch(tenant=T, entities=leos), recorded_at=t("2024-01-01"))
+        assert Executor(s, T).resolve("Dr Leo B") == [leos[1].lineage_id]  # its words hold "Leo B" only
+        assert sorted(Executor(s, T).resolve("Leo")) == sorted(e.lineage_id for e in leos)
+        monkeypatch.setattr(executor_module, "_NEAR_NAMES", 3)
+        assert Executor(s, T).resolve("Leo") == []  # four Leos, none of them more "Leo" than another
+    finally:
+        s.close()
 
 
 def test_abstains_when_nothing_matches(store: Store) -> None:

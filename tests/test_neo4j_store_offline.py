@@ -149,6 +149,8 @@ def test_reads_are_routed_to_readers_with_the_declared_parameters(fake: FakeDriv
     store.events("t", EventQuery(participant_id="en_a"))
     store.entity("t", "en_a", basis)
     store.find_entities("t", "ALLY")
+    store.find_entities("t", "Leo  leo SILVA", words=True, limit=7)
+    assert store.find_entities("t", "  ", words=True) == []  # no words: nothing asked of the database
     store.history("t", "fa_1")
     store.timeline("t", "en_a")
     store.diff("t", Basis(as_of="2024-01-01"), Basis())
@@ -169,6 +171,8 @@ def test_reads_are_routed_to_readers_with_the_declared_parameters(fake: FakeDriv
     assert calls["facts_scan"]["use_window"] is False
     assert calls["facts_count"]["relations"] == ["likes"] and "limit" not in calls["facts_count"]
     assert calls["entities_find"]["name"] == "ally"
+    assert calls["entities_find_words"]["words"] == ["leo", "silva"] and calls["entities_find_words"]["limit"] == 7
+    assert [n for _m, n, _p in fake.log].count("entities_find_words") == 1
     assert calls["search_text"]["query"] == '"puppy"'
     assert len(calls["search_vector"]["vector"]) == 384 and calls["search_vector"]["candidates"] >= 12
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tkgmem.errors import StoreError
-from tkgmem.model import Batch, Episode, FactInput, Interval
+from tkgmem.model import Batch, Entity, Episode, FactInput, Interval
 from tkgmem.store.sqlite import SQLiteStore
 from tkgmem.store.sqlite_schema import SCHEMA_VERSION
 
@@ -105,4 +105,22 @@ def test_an_upgrade_to_5_fills_the_speakers_from_the_stored_episodes(tmp_path: P
     store.erase("a", actor="dpo", reason="request", episode_ids=["e0"])
     assert store.speaking("a", ["bob", "ana"]) == set()
     assert store.conn.execute("SELECT count(*) FROM speakers WHERE tenant = 'a'").fetchone()[0] == 0
+    store.close()
+
+
+def test_an_upgrade_to_6_indexes_the_words_of_the_stored_names(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    store = SQLiteStore(f"sqlite:///{path}")
+    for tenant, name in (("a", "Leo Silva"), ("b", "Leo Berg")):
+        leo = Entity(version_id=f"v_{tenant}", lineage_id=f"en_{tenant}", tenant=tenant, name=name, type="person",
+                     aliases=("Leonardo",), recorded_at=T0)
+        store.write(Batch(tenant=tenant, entities=[leo]))
+    store.close()
+    with sqlite3.connect(path) as conn:  # what a schema-5 store looks like
+        conn.executescript("DROP TABLE name_words; PRAGMA user_version = 5;")
+    store = SQLiteStore(f"sqlite:///{path}")
+    assert [e.name for e in store.find_entities("a", "leo", words=True)] == ["Leo Silva"]
+    assert [e.name for e in store.find_entities("b", "LEONARDO berg", words=True)] == ["Leo Berg"]
+    store.erase("a", entity_id="en_a", actor="dpo", reason="request")
+    assert store.conn.execute("SELECT count(*) FROM name_words WHERE tenant = 'a'").fetchone()[0] == 0
     store.close()

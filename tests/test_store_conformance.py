@@ -296,6 +296,32 @@ def test_entities_by_name_and_versioned_attributes(store: Store, tenant: str) ->
     assert len(store.history(tenant, alice.lineage_id)) == 2
 
 
+def test_entities_by_words_nearest_first(store: Store, tenant: str) -> None:
+    leo, silva, ana = person(tenant, "Leo Silva"), person(tenant, "Leo"), person(tenant, "Ana Silva-Berg")
+    city = person(tenant, "New New York", "place")
+    store.write(Batch(tenant=tenant, entities=[leo, silva, ana, city]), recorded_at=t("2020-01-01"))
+
+    def words(name: str, **kw) -> list[str]:
+        return [e.name for e in store.find_entities(tenant, name, words=True, **kw)]
+
+    assert words("leo") == ["Leo", "Leo Silva"]  # "Leo" equals it; "Leo Silva" holds it
+    assert words("Dr  LEO Silva") == ["Leo Silva", "Leo"]  # both are held by it; "Leo Silva" differs by one
+    assert words("silva") == ["Leo Silva"]  # "silva-berg" is another word
+    assert words("new york") == ["New New York"]  # a repeated word counts once
+    assert words("Leo Berg") == ["Leo"]
+    assert words("Atlantis") == [] and words("   ") == []
+    assert words("leo", limit=1) == ["Leo"]
+    assert words("leo", type="place") == []
+    store.write(Batch(tenant=tenant, entities=[leo.model_copy(update={"aliases": ("Leonardo Silva",)})]),
+                recorded_at=t("2021-01-01"))
+    assert words("leonardo") == ["Leo Silva"]  # by its alias
+    # any name ever used finds the entity, as the version believed at the basis
+    old = store.find_entities(tenant, "leonardo", words=True, basis=Basis(as_of="2020-06-01"))
+    assert [(e.name, e.aliases) for e in old] == [("Leo Silva", ())]
+    store.erase(tenant, entity_id=silva.lineage_id, actor="admin", reason="request")
+    assert words("leo") == ["Leo Silva"]
+
+
 def test_events_links_and_participants(store: Store, tenant: str) -> None:
     alice = person(tenant, "Alice")
     ep = episode(tenant, "I went to the support group yesterday", "2023-05-08")

@@ -29,6 +29,19 @@ def normalize_name(name: str) -> str:
     return " ".join(name.casefold().replace("’", "'").split())
 
 
+def name_words(name: str) -> frozenset[str]:
+    """The distinct words of a name, normalised: what a lookup by words matches."""
+    return frozenset(normalize_name(name).split())
+
+
+def word_distance(wanted: frozenset[str], words: frozenset[str]) -> int | None:
+    """How many words two names differ by when the words of one hold the other's ("Leo" and "Leo Silva":
+    1); None when neither holds the other."""
+    if not wanted or not words or not (wanted <= words or words <= wanted):
+        return None
+    return len(wanted ^ words)
+
+
 class EpisodeKind(StrEnum):
     DIALOGUE = "dialogue"
     DOCUMENT = "document"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tkgmem.model import Entity, Event, EventQuery, Fact, FactQuery, normalize_name
+from tkgmem.model import Entity, Event, EventQuery, Fact, FactQuery, name_words, normalize_name, word_distance
 from tkgmem.navigate import operators as op
 from tkgmem.navigate.answer import Answer, EvidenceItem
 from tkgmem.navigate.plan import Plan, Slot, Step, TimeConstraint, TimeRef
@@ -56,7 +56,6 @@ class Executor:
         self.relations = relations
         self._names: dict[str, list[str]] = {}
         self._labels: dict[str, str] = {}
-        self._all_entities: list[Entity] | None = None
 
     # -- entry point ------------------------------------------------------------------------------
     def run(self, plan: Plan) -> Answer:
@@ -187,25 +186,23 @@ class Executor:
 
     # -- entities ---------------------------------------------------------------------------------
     def resolve(self, name: str) -> list[str]:
-        """Entity ids for a name: exact name/alias first, then a unique token-containment match."""
+        """Entity ids for a name: exact name/alias first, else the entities whose names differ from it by
+        the fewest words, when the words of one hold the other's ("Leo" -> "Leo Silva"), unless too many do."""
         key = normalize_name(name)
         if key in self._names:
             return self._names[key]
         found = self.store.find_entities(self.tenant, name, limit=20)
         if not found:
-            if self._all_entities is None:
-                self._all_entities = self.store.find_entities(self.tenant, None, limit=1_000_000)
-            wanted = set(key.split())
-            scored = []
-            for e in self._all_entities:
-                names = [normalize_name(n) for n in (e.name, *e.aliases)]
-                for n in names:
-                    toks = set(n.split())
-                    if wanted and (wanted <= toks or (toks and toks <= wanted)):
-                        scored.append((len(toks ^ wanted), e))
-                        break
-            scored.sort(key=lambda x: x[0])
-            found = [e for s, e in scored if s == scored[0][0]] if scored else []
+            near = self.store.find_entities(self.tenant, name, words=True, limit=_NEAR_NAMES + 1)
+            wanted = name_words(key)
+            # The store ranks on every name ever used; the nearest current names decide among its matches.
+            distance = {e.lineage_id: min((d for n in (e.name, *e.aliases)
+                                           if (d := word_distance(wanted, name_words(n))) is not None),
+                                          default=len(wanted) + 99) for e in near}
+            best = min(distance.values(), default=None)
+            found = [e for e in near if distance[e.lineage_id] == best]
+            if len(found) > _NEAR_NAMES:  # "Leo" among thousands of Leos names none of them
+                found = []
         ids = [e.lineage_id for e in found]
         self._names[key] = ids
         return ids
@@ -539,6 +536,8 @@ def check(c: TimeConstraint, t: Interval, v: Interval, *, state: bool = False) -
     return False
 
 
+# A name that resolves only by its words to more equally near entities than this is ambiguous: it names none.
+_NEAR_NAMES = 100
 # light and aspectual verbs carry little of the event ("start taking cooking classes" is about the classes)
 _LIGHT_VERBS = frozenset({"go", "do", "have", "get", "make", "take", "be", "come", "give", "put", "say", "see",
                           "start", "begin", "stop", "finish", "continue", "keep", "resume", "try", "plan", "decide"})

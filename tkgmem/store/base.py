@@ -97,8 +97,12 @@ class Store(Protocol):
     def entity(self, tenant: str, entity_id: str, basis: Basis = Basis()) -> Entity | None: ...
 
     def find_entities(self, tenant: str, name: str | None = None, *, type: str | None = None,
-                      basis: Basis = Basis(), limit: int = 50) -> list[Entity]:
-        """Entities whose name or alias equals `name` (case-insensitive), or all when None."""
+                      basis: Basis = Basis(), limit: int = 50, words: bool = False) -> list[Entity]:
+        """Entities whose name or alias equals `name` (case-insensitive), or all when None.
+
+        With `words`, entities a name of which (any ever used) holds every word of `name` or only words of
+        `name` ("Leo" and "Dr Leo Silva" both find "Leo Silva"), nearest first: by `model.word_distance`,
+        then by name."""
         ...
 
     def facts(self, tenant: str, query: FactQuery = FactQuery(), basis: Basis = Basis()) -> list[Fact]:

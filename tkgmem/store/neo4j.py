@@ -39,6 +39,7 @@ from tkgmem.model import (
     Stats,
     TimelineItem,
     WriteReport,
+    name_words,
     normalize_name,
 )
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
@@ -176,10 +177,16 @@ class Neo4jStore:
         return found[0] if found else None
 
     def find_entities(self, tenant: str, name: str | None = None, *, type: str | None = None,
-                      basis: Basis = Basis(), limit: int = 50) -> list[Entity]:
-        key = None if name is None else normalize_name(name)
-        found: list[Entity] = self._versions(tenant, "entities_find", name=key, as_of=to_db_time(basis.as_of),
-                                             limit=limit)
+                      basis: Basis = Basis(), limit: int = 50, words: bool = False) -> list[Entity]:
+        as_of = to_db_time(basis.as_of)
+        found: list[Entity]
+        if words and name is not None:
+            wanted = sorted(name_words(name))
+            found = self._versions(tenant, "entities_find_words", words=wanted, as_of=as_of,
+                                   limit=limit) if wanted else []
+        else:
+            key = None if name is None else normalize_name(name)
+            found = self._versions(tenant, "entities_find", name=key, as_of=as_of, limit=limit)
         return [e for e in found if type is None or e.type == type]
 
     def _fact_params(self, query: FactQuery, basis: Basis) -> dict[str, Any]:

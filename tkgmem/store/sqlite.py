@@ -40,12 +40,13 @@ from tkgmem.model import (
     Stats,
     TimelineItem,
     WriteReport,
+    name_words,
     normalize_name,
     stable_id,
 )
 from tkgmem.relations import DEFAULT_RELATIONS, RelationRegistry
 from tkgmem.settings import Settings
-from tkgmem.store import file_pin, sqlite_speakers
+from tkgmem.store import file_pin, sqlite_names, sqlite_speakers
 from tkgmem.store.decoded import with_columns
 from tkgmem.store.file_pin import PinnedFile
 from tkgmem.store.sqlite_fts import FullTextSearch
@@ -375,6 +376,7 @@ class SQLiteStore:
         prov.extend((tenant, lid, s.episode_id, _i(s.start), _i(s.end)) for lid, s in plan.provenance)
         conn.executemany(f"INSERT OR IGNORE INTO versions VALUES ({','.join('?' * 14)})", rows)
         conn.executemany("INSERT OR IGNORE INTO names VALUES (?, ?, ?)", names)
+        sqlite_names.add(conn, tenant, [(name, entity_id) for _, name, entity_id in names])
         conn.executemany("INSERT OR IGNORE INTO participants VALUES (?, ?, ?, ?)", parts)
         conn.executemany("INSERT OR IGNORE INTO provenance VALUES (?, ?, ?, ?, ?)", prov)
 
@@ -466,6 +468,7 @@ class SQLiteStore:
                     "SELECT DISTINCT v.lineage_id FROM participants p JOIN versions v ON v.version_id = p.version_id"
                     " WHERE p.tenant = ? AND p.entity_id = ?", (tenant, entity_id)))
                 conn.execute("DELETE FROM names WHERE tenant = ? AND entity_id = ?", (tenant, entity_id))
+                sqlite_names.remove(conn, tenant, entity_id)
             versions = 0
             for lid in lineages:
                 vids = [r[0] for r in conn.execute(
@@ -541,7 +544,9 @@ class SQLiteStore:
         return found[0] if found else None
 
     def find_entities(self, tenant: str, name: str | None = None, *, type: str | None = None,
-                      basis: Basis = Basis(), limit: int = 50) -> list[Entity]:
+                      basis: Basis = Basis(), limit: int = 50, words: bool = False) -> list[Entity]:
+        if words and name is not None:
+            return self._entities_by_words(tenant, name, type, basis, limit)
         params: list[Any] = [tenant]
         where = "tenant = ? AND kind = 'entity'"
         if name is not None:
@@ -551,6 +556,22 @@ class SQLiteStore:
         with self._read() as conn:
             where += " AND " + _tx_clause(self._settled(conn, tenant, basis.as_of), params)
             found: list[Entity] = self._select(conn, where, params, "ORDER BY name, rowid", limit)
+        return [e for e in found if type is None or e.type == type]
+
+    def _entities_by_words(self, tenant: str, name: str, type: str | None, basis: Basis,
+                           limit: int) -> list[Entity]:
+        wanted = name_words(name)
+        if not wanted:
+            return []
+        ranked, params = sqlite_names.ranked(tenant, wanted)
+        params.append(tenant)
+        with self._read() as conn:
+            tx = _tx_clause(self._settled(conn, tenant, basis.as_of), params)
+            rows = conn.execute(
+                f"SELECT v.kind, v.body, v.expired_at FROM ({ranked}) r CROSS JOIN versions v "
+                f"ON v.tenant = ? AND v.lineage_id = r.entity_id AND v.kind = 'entity' AND {tx} "
+                f"ORDER BY r.distance, v.name, v.rowid LIMIT {int(limit)}", params).fetchall()
+            found: list[Entity] = self._versions(rows, conn)
         return [e for e in found if type is None or e.type == type]
 
     def _fact_where(self, tenant: str, query: FactQuery, rb: ResolvedBasis,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from tkgmem.store import sqlite_speakers
+from tkgmem.store import sqlite_names, sqlite_speakers
 
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: the initial schema
@@ -107,6 +107,9 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 5: who speaks or is spoken to in each tenant's episodes, for `Store.speaking` (`sqlite_speakers`): a
     # question's names are one index lookup, not a full-text probe each. Filled from the stored episodes.
     sqlite_speakers.backfill,
+    # 6: the words of every entity name (`sqlite_names`), so a name no entity has exactly is resolved by an
+    # index lookup per word, not by reading every entity. Filled from the stored names.
+    sqlite_names.backfill,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
