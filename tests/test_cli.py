@@ -40,6 +40,13 @@ def test_demo_table_separates_world_time_from_belief_time(demo_store: tuple[str,
     assert "now: Kite Robotics;   2021-01-01: Nimbus Labs" in out
 
 
+def test_a_multi_hop_answer_shows_what_it_was_read_from_first(demo_store: tuple[str, str]) -> None:
+    _, out = demo_store
+    lines = out.split("Q: Where did Alice work before she moved to Berlin?\n")[1].splitlines()
+    assert lines[0] == "A: Orbital"
+    assert "Alice works_at Orbital" in lines[1] and "moved to Berlin" in lines[2]  # then the move it precedes
+
+
 def test_demo_rerun_adds_nothing(demo_store: tuple[str, str]) -> None:
     url, _ = demo_store
     out = run("demo", "--store", url).output

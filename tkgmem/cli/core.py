@@ -188,7 +188,9 @@ def render_answer(answer: Answer, *, explain: bool = False, k: int = 3) -> str:
             head += f"  (valid {answer.time})"
     lines = [head]
     shown: set[str] = set()
-    for e in answer.evidence:
+    # what the answer was read from first; the hops it depends on after ("Orbital" before the move it precedes)
+    answered = answer.plan.answer.step if answer.plan is not None else None
+    for e in sorted(answer.evidence, key=lambda e: e.step != answered):
         # several facts/events of one turn are one line to a reader
         key = e.episode_id or e.text
         if key in shown:
