@@ -170,7 +170,7 @@ def test_reads_are_routed_to_readers_with_the_declared_parameters(fake: FakeDriv
     assert calls["facts_by_entity"]["use_window"] is True
     assert calls["facts_scan"]["use_window"] is False
     assert calls["facts_count"]["relations"] == ["likes"] and "limit" not in calls["facts_count"]
-    assert calls["entities_find"]["name"] == "ally"
+    assert calls["entities_find_name"]["name"] == "ally"
     assert calls["entities_find_words"]["words"] == ["leo", "silva"] and calls["entities_find_words"]["limit"] == 7
     assert [n for _m, n, _p in fake.log].count("entities_find_words") == 1
     assert calls["search_text"]["query"] == '"puppy"'
@@ -192,6 +192,25 @@ def test_corrections_and_erasure_write_and_audit(fake: FakeDriver) -> None:
 
 def _counted(fake: FakeDriver, name: str) -> list[tuple[str, int]]:
     return sorted((r["form"], r["episodes"]) for _m, n, p in fake.log if n == name for r in p["rows"])
+
+
+def test_the_words_of_entity_names_are_indexed_on_write_and_upgrade(fake: FakeDriver) -> None:
+    fake.version = 4  # written before schema 5 indexed the words of names: the upgrade indexes them once
+    store = open_fake(fake)
+    assert [m for m, n, _p in fake.log if n == "name_words_backfill"] == ["write"]
+    fake.log.clear()
+    open_fake(fake)
+    assert "name_words_backfill" not in [n for _m, n, _p in fake.log]
+    leo = Entity(version_id="v_l", lineage_id="en_l", tenant="t", name="Leo  Silva", aliases=("LEO", "Silva Silva"),
+                 recorded_at=as_utc("2024-01-01"))
+    store.write(Batch(tenant="t", entities=[leo]), recorded_at=as_utc("2024-01-02"))
+    row = next(r for _m, n, p in fake.log if n == "entity_versions_insert" for r in p["rows"])
+    assert row["names"] == ["leo silva", "leo", "silva silva"]
+    assert [(w["word"], w["name"], w["words"]) for w in row["name_words"]] == [
+        ("leo", "leo silva", 2), ("silva", "leo silva", 2), ("leo", "leo", 1), ("silva", "silva silva", 1)]
+    fake.log.clear()
+    store.find_entities("t", None)
+    assert [n for _m, n, _p in fake.log] == ["entities_find"]  # every entity: no name to seek
 
 
 def test_speaker_forms_are_counted_on_write_import_and_erase(fake: FakeDriver) -> None:

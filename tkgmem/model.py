@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -32,6 +33,16 @@ def normalize_name(name: str) -> str:
 def name_words(name: str) -> frozenset[str]:
     """The distinct words of a name, normalised: what a lookup by words matches."""
     return frozenset(normalize_name(name).split())
+
+
+def name_word_rows(names: Iterable[str]) -> list[tuple[str, str, int]]:
+    """(word, name, distinct words of the name) for every distinct word of each normalised name: the rows both
+    stores index names by, so that a lookup by words counts the asked words a name has."""
+    rows: list[tuple[str, str, int]] = []
+    for name in names:
+        words = name_words(name)
+        rows.extend((w, name, len(words)) for w in sorted(words))
+    return rows
 
 
 def word_distance(wanted: frozenset[str], words: frozenset[str]) -> int | None:

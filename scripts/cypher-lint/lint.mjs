@@ -19,7 +19,7 @@ const root = resolve(process.argv[2] ?? join(here, '..', '..'));
 
 // The fixed graph vocabulary of the Neo4j store (tkgmem/store/neo4j.py). A label or type outside it is a typo.
 const LABELS = ['Episode', 'Entity', 'EntityVersion', 'Event', 'EventVersion', 'Fact', 'Version',
-  'AuditEntry', 'Checkpoint', 'SchemaVersion', 'Speaker'];
+  'AuditEntry', 'Checkpoint', 'SchemaVersion', 'Speaker', 'NameWord'];
 const RELATIONSHIP_TYPES = ['VERSION', 'SUBJECT', 'OBJECT', 'PARTICIPANT', 'PLACE', 'SUPERSEDES', 'MENTIONED_IN',
   'BEFORE', 'CAUSE', 'PART_OF', 'FOLLOW_UP'];
 

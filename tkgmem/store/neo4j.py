@@ -6,6 +6,7 @@ Graph model (readable in Neo4j Browser; see docs/neo4j.md):
   (:Version:Fact)-[:SUBJECT]->(:Entity), (:Version:Fact)-[:OBJECT]->(:Entity)
   (:Version)-[:SUPERSEDES]->(:Version), (:Version)-[:MENTIONED_IN {start, end}]->(:Episode)
   (:Event)-[:BEFORE|CAUSE|PART_OF|FOLLOW_UP]->(:Event)
+  (:Speaker {tenant, form, episodes}), (:NameWord {tenant, word, name, entity_id, words}): lookup tables
 Every version keeps both time axes as native DATETIME properties (valid_from, valid_to, recorded_at,
 expired_at) plus lineage_id and tenant. Reads run in `execute_read` (routed to readers in a cluster),
 writes in `execute_write` (retried on transient errors), each query from the packaged Cypher library.
@@ -114,6 +115,8 @@ class Neo4jStore:
         self._write(lambda tx: run(tx, "await_indexes", seconds=300))
         if found is None or found < _SPEAKER_COUNTS:  # episodes written before the counts were kept
             self._write(lambda tx: run(tx, "speakers_backfill"))
+        if found is None or found < _NAME_WORDS:  # entities written before their names' words were indexed
+            self._write(lambda tx: run(tx, "name_words_backfill"))
         self._write(lambda tx: run(tx, "schema_version_set", version=target))
         return target
 
@@ -184,9 +187,10 @@ class Neo4jStore:
             wanted = sorted(name_words(name))
             found = self._versions(tenant, "entities_find_words", words=wanted, as_of=as_of,
                                    limit=limit) if wanted else []
+        elif name is not None:
+            found = self._versions(tenant, "entities_find_name", name=normalize_name(name), as_of=as_of, limit=limit)
         else:
-            key = None if name is None else normalize_name(name)
-            found = self._versions(tenant, "entities_find", name=key, as_of=as_of, limit=limit)
+            found = self._versions(tenant, "entities_find", as_of=as_of, limit=limit)
         return [e for e in found if type is None or e.type == type]
 
     def _fact_params(self, query: FactQuery, basis: Basis) -> dict[str, Any]:
@@ -313,6 +317,7 @@ class Neo4jStore:
 
 
 _SPEAKER_COUNTS = 4  # the schema from which writes keep (:Speaker) counts (schema/004_speakers.cypher)
+_NAME_WORDS = 5  # the schema from which entity writes index their names' words (schema/005_name_words.cypher)
 
 
 def _version(tx: ManagedTransaction) -> int | None:

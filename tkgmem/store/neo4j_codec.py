@@ -16,7 +16,7 @@ from typing import Any
 from neo4j.time import DateTime
 
 from tkgmem.errors import ConfigError, StoreError
-from tkgmem.model import Entity, Episode, Event, EventLink, Fact, LinkType, Span, normalize_name
+from tkgmem.model import Entity, Episode, Event, EventLink, Fact, LinkType, Span, name_word_rows, normalize_name
 from tkgmem.store.decoded import with_columns
 from tkgmem.temporal import as_utc
 
@@ -79,8 +79,9 @@ def version_row(v: AnyVersion, tenant: str) -> dict[str, Any]:
     """One row of the `*_versions_insert` query of the version's kind."""
     row: dict[str, Any] = {"version_id": v.version_id, "supersedes": v.supersedes, "props": version_props(v, tenant)}
     if isinstance(v, Entity):
-        row.update(lineage_id=v.lineage_id, name=v.name, type=v.type,
-                   names=list(dict.fromkeys(normalize_name(n) for n in (v.name, *v.aliases))))
+        names = list(dict.fromkeys(normalize_name(n) for n in (v.name, *v.aliases)))
+        row.update(lineage_id=v.lineage_id, name=v.name, type=v.type, names=names,
+                   name_words=[{"word": w, "name": n, "words": k} for w, n, k in name_word_rows(names)])
     elif isinstance(v, Fact):
         row.update(subject_id=v.subject_id, object_id=v.object_id)
     else:

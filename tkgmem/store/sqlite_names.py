@@ -10,10 +10,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from tkgmem.model import name_words
+from tkgmem.model import name_word_rows
 
 # Schema 6 creates the table and fills it from the names already stored (`backfill`). `words` is how many
-# distinct words the name has: a name matches when all of its words were asked, or all the asked ones are its.
+# distinct words the name has (`model.name_word_rows`, as the Neo4j store's `:NameWord` nodes): a name matches
+# when all of its words were asked, or all the asked ones are its.
 TABLE = """
 CREATE TABLE IF NOT EXISTS name_words (
     tenant TEXT NOT NULL, word TEXT NOT NULL, name TEXT NOT NULL, entity_id TEXT NOT NULL, words INTEGER NOT NULL,
@@ -24,11 +25,9 @@ CREATE TABLE IF NOT EXISTS name_words (
 
 def add(conn: sqlite3.Connection, tenant: str, names: Iterable[tuple[str, str]]) -> None:
     """Index (normalised name, entity id) pairs."""
-    rows: list[tuple[str, str, str, str, int]] = []
-    for name, entity_id in names:
-        words = name_words(name)
-        rows.extend((tenant, w, name, entity_id, len(words)) for w in words)
-    conn.executemany("INSERT OR IGNORE INTO name_words VALUES (?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT OR IGNORE INTO name_words VALUES (?, ?, ?, ?, ?)",
+                     [(tenant, w, name, entity_id, n) for name, entity_id in names
+                      for w, _, n in name_word_rows([name])])
 
 
 def remove(conn: sqlite3.Connection, tenant: str, entity_id: str) -> None:
