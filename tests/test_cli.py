@@ -47,6 +47,13 @@ def test_a_multi_hop_answer_shows_what_it_was_read_from_first(demo_store: tuple[
     assert "Alice works_at Orbital" in lines[1] and "moved to Berlin" in lines[2]  # then the move it precedes
 
 
+def test_evidence_answers_say_why_no_plan_answered(demo_store: tuple[str, str]) -> None:
+    url, _ = demo_store
+    out = run("ask", "Did Alice move to Munich?", "--store", url, "--tenant", "demo").output
+    assert out.startswith("A: not in memory: nothing matches the pattern at all; the closest evidence:")
+    assert "moved to Berlin" in out  # the turns that come closest still follow
+
+
 def test_demo_rerun_adds_nothing(demo_store: tuple[str, str]) -> None:
     url, _ = demo_store
     out = run("demo", "--store", url).output

@@ -19,7 +19,7 @@ from tkgmem.cli.common import (
 from tkgmem.ingest.formats import READERS, ReaderOptions
 from tkgmem.memory import Memory
 from tkgmem.model import Entity, Event, Fact
-from tkgmem.navigate.answer import Answer
+from tkgmem.navigate.answer import RETRIEVED, Answer
 from tkgmem.temporal import Interval, as_utc
 
 
@@ -178,8 +178,9 @@ def render_answer(answer: Answer, *, explain: bool = False, k: int = 3) -> str:
         return explain_answer(answer)
     if answer.abstained:
         head = f"A: not in memory ({answer.explanation})" if answer.explanation else "A: not in memory"
-    elif answer.kind == "evidence":
-        head = "A: no plan fits this question; the closest evidence:"
+    elif answer.kind == "evidence":  # why no plan answered (none fits, or the memory has nothing it asks for)
+        why = answer.explanation.removesuffix(RETRIEVED) or "no plan fits this question"
+        head = f"A: {why}; the closest evidence:"
     else:
         head = f"A: {answer.value}"
         # With several answers, each has its own validity: show it on its evidence line instead.

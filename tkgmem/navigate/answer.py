@@ -11,6 +11,8 @@ from tkgmem.navigate.plan import Plan
 from tkgmem.temporal import Interval, ResolvedBasis
 
 AnswerType = Literal["entity", "event", "time", "count", "duration", "yes_no", "profile", "evidence", "abstain"]
+# ends the explanation of an "evidence" answer (retrieved turns), after why no plan answered
+RETRIEVED = "; showing retrieved evidence"
 
 
 class EvidenceItem(BaseModel):

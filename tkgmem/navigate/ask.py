@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tkgmem.model import SearchHit
-from tkgmem.navigate.answer import Answer, EvidenceItem
+from tkgmem.navigate.answer import RETRIEVED, Answer, EvidenceItem
 from tkgmem.navigate.executor import Executor
 from tkgmem.navigate.experience import ExperienceMemory
 from tkgmem.navigate.parser import ParsedQuestion, build_plans, parse
@@ -104,5 +104,5 @@ def _from_retrieval(store: Store, tenant: str, pq: ParsedQuestion, fallback: Fal
                 for h in hits if h.episode_id in episodes]
     rb = abstained.basis if abstained else None
     return Answer(kind="evidence", value=evidence[0].text if evidence else "", confidence=0.2, evidence=evidence,
-                  plan=plan, basis=rb, explanation=f"{why}; showing retrieved evidence")
+                  plan=plan, basis=rb, explanation=why + RETRIEVED)
 
