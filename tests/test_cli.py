@@ -101,3 +101,5 @@ def test_unknown_entity_is_a_clear_error_not_a_traceback(demo_store: tuple[str, 
     result = CliRunner().invoke(cli, ["timeline", "Zelda", "--store", url, "--tenant", "demo"])
     assert result.exit_code != 0
     assert "Zelda" in result.output and "Traceback" not in result.output
+    near = CliRunner().invoke(cli, ["timeline", "kite", "--store", url, "--tenant", "demo"])
+    assert near.exit_code != 0 and "did you mean 'Kite Robotics'?" in near.output  # names sharing its words

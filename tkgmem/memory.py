@@ -115,7 +115,10 @@ class Memory:
     def require_entity(self, name_or_id: str, basis: Basis = Basis()) -> Entity:
         entity = self.resolve_entity(name_or_id, basis)
         if entity is None:
-            raise NotFoundError(f"no entity named or with id {name_or_id!r}; list entities with `tkgmem stats`")
+            near = self.store.find_entities(self.tenant, name_or_id, basis=basis, limit=5, words=True)
+            hint = ("did you mean " + ", ".join(repr(e.name) for e in near) + "?") if near else \
+                "list entities with `tkgmem stats`"
+            raise NotFoundError(f"no entity named or with id {name_or_id!r}; {hint}")
         return entity
 
     def entities(self, name: str | None = None, type: str | None = None, basis: Basis = Basis(),
