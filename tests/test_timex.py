@@ -77,6 +77,33 @@ def test_anaphora_within_text_and_from_context() -> None:
     assert span(one("That weekend was wild.", context=earlier)) == ("2023-04-22", "2023-04-24")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the time counted from is stated after the phrase: not an earlier mention, not the time of speaking
+        ("Where was Tim in the week before 16 November 2022?", ("2022-11-07", "2022-11-14")),
+        ("What did Tim do the day after 3 May 2022?", ("2022-05-04", "2022-05-05")),
+        ("What did Tim do two days before 16 November 2022?", ("2022-11-14", "2022-11-15")),
+        ("Where was Tim the weekend before 16 November 2022?", ("2022-11-12", "2022-11-14")),
+        ("Where was Tim in the month before June 2022?", ("2022-05-01", "2022-06-01")),
+        ("We are meeting the day after tomorrow.", ("2023-05-10", "2023-05-11")),
+        ("I saw her the day before yesterday.", ("2023-05-06", "2023-05-07")),
+        # "before last" counts back twice from now
+        ("We left the week before last.", ("2023-04-24", "2023-05-01")),
+        ("The weekend before last was fun.", ("2023-04-29", "2023-05-01")),
+    ],
+)
+def test_before_and_after_a_stated_time(text: str, expected: tuple[str, str]) -> None:
+    m = one(text)
+    assert span(m) == expected
+    assert text[m.start:m.end] == m.text and m.relative == ("2022" not in text)
+
+
+def test_a_stated_time_wins_over_an_earlier_mention() -> None:
+    found = find_times("We flew to Rome on April 20. The week before 16 November 2022 I was sick.", REF)
+    assert [span(m) for m in found] == [("2023-04-20", "2023-04-21"), ("2022-11-07", "2022-11-14")]
+
+
 def test_durations_and_sets() -> None:
     m = one("I've lived here for three years.")
     assert m.kind == "duration"

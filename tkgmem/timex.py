@@ -157,6 +157,9 @@ def _season(start_month: int, year: int) -> Interval:
     return Interval.granule(start, G.SEASON)
 
 
+_BEFORE_LAST = re.compile(r"\s+last\b", re.IGNORECASE)
+
+
 def _prefer(text: str, start: int, end: int) -> Prefer:
     """Tense of the clause around a mention: future cues win, else past (dialogue mostly reports)."""
     left = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start)) + 1
@@ -189,6 +192,22 @@ class _Rules:
                 return m.interval
         return None
 
+    def stated(self, m: re.Match[str]) -> tuple[Interval, int] | None:
+        """The time a "before"/"after" phrase counts from when the text states it right after the phrase
+        ("the week before 16 November 2023", "two days after Christmas"), and where that time ends. Duckling
+        reads the whole phrase as one span; the part after the rule's match is the anchor."""
+        span = max((e for e in self.explicit if e.start < m.end() < e.end), key=lambda e: e.end, default=None)
+        if span is None:
+            return None
+        tail = self.text[m.end():span.end]
+        lead = len(tail) - len(tail.lstrip())
+        hits = [h for h in _duck_parse(tail, self.ref) if h.get("dim") == "time" and int(h["start"]) <= lead]
+        best = max(hits, key=lambda h: int(h["end"]), default=None)
+        if best is None or (iv := _value_interval(best["value"])) is None or iv.start is None:
+            return None
+        body = tail[int(best["start"]):int(best["end"])]
+        return _debias(body, iv, self.ref, _prefer(self.text, m.start(), span.end)), m.end() + int(best["end"])
+
     def run(self) -> list[TimeMention]:
         hits: list[tuple[int, int, str, re.Match[str]]] = []
         for name, rx in _RULES:
@@ -204,17 +223,24 @@ class _Rules:
             mention = getattr(self, f"_{name}")(m, out)
             if mention is not None:
                 out.append(mention)
-                taken_until = end
+                taken_until = max(end, mention.end)
         return out
 
-    def _mk(self, m: re.Match[str], iv: Interval, kind: Kind = "point", relative: bool = True) -> TimeMention:
-        return TimeMention(text=m.group(0), start=m.start(), end=m.end(), interval=iv, kind=kind,
-                           relative=relative)
+    def _mk(self, m: re.Match[str], iv: Interval, kind: Kind = "point", relative: bool = True,
+            end: int | None = None) -> TimeMention:
+        """A mention of the rule's match, or up to `end` when it takes in the time it counts from."""
+        end = m.end() if end is None else end
+        return TimeMention(text=self.text[m.start():end], start=m.start(), end=end, interval=iv, kind=kind,
+                           relative=relative and not _YEAR.search(self.text[m.end():end]))
 
     def _anaphor_shift(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         unit, direction = m.group(1).casefold(), m.group(2).casefold()
         n = -1 if direction in ("before", "prior") else 1
-        anchor = self.anchor(found)
+        stated = self.stated(m)
+        anchor, end = stated if stated is not None else (self.anchor(found), None)
+        if direction == "before" and (last := _BEFORE_LAST.match(self.text, m.end())):
+            # "the week before last": two weeks before this one, whatever was said before
+            anchor, n, end = Interval.granule(self.day, G.DAY), -2, last.end()
         if anchor is None:
             # No antecedent: "the week before" is relative to the time of speaking.
             anchor = Interval.granule(self.day, G.DAY)
@@ -225,8 +251,10 @@ class _Rules:
                 wk = _shift(wk, G.WEEK, -1)
             if n > 0 and wk.start is not None and wk.start <= base:
                 wk = _shift(wk, G.WEEK, 1)
-            return self._mk(m, wk)
-        return self._mk(m, _shift(anchor, _UNIT[unit], n))
+            if n == -2:
+                wk = _shift(wk, G.WEEK, -1)
+            return self._mk(m, wk, end=end)
+        return self._mk(m, _shift(anchor, _UNIT[unit], n), end=end)
 
     def _anaphor_next(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         direction, unit = m.group(1).casefold(), m.group(2).casefold()
@@ -255,8 +283,10 @@ class _Rules:
         n = _count(count_word)
         g = _UNIT[unit]
         sign = 1 if direction in ("later", "after") else -1
+        end = None
         if direction in ("before", "later", "after", "earlier"):
-            anchor_iv = self.anchor(found)
+            stated = self.stated(m) if direction in ("before", "after") else None
+            anchor_iv, end = stated if stated is not None else (self.anchor(found), None)
             if direction == "earlier" and anchor_iv is None:
                 anchor_iv = None  # "two days earlier" without antecedent = ago
             base = anchor_iv.start if anchor_iv is not None and anchor_iv.start is not None else self.day
@@ -270,15 +300,15 @@ class _Rules:
             lo, hi = min(lo, hi), max(lo, hi)
             iv = Interval(start=floor(lo, G.DAY), end=floor(hi, G.DAY) + timedelta(days=1),
                           start_granularity=G.DAY, end_granularity=G.DAY)
-            return self._mk(m, iv, kind="range")
+            return self._mk(m, iv, kind="range", end=end)
         if unit == "weekend":
             wk = _last_weekend(base) if sign < 0 else _weekend_of(base + timedelta(days=7))
-            return self._mk(m, _shift(wk, G.WEEK, sign * (n - 1)))
+            return self._mk(m, _shift(wk, G.WEEK, sign * (n - 1)), end=end)
         if g in (G.DAY, G.WEEK):
-            return self._mk(m, Interval.granule(base + sign * _delta(g, n), g))
+            return self._mk(m, Interval.granule(base + sign * _delta(g, n), g), end=end)
         # "a year ago" said in August 2023 is around August 2022: keep the month.
         target = step(floor(base, G.MONTH), G.MONTH, sign * n * (12 if g is G.YEAR else 1))
-        return self._mk(m, Interval.granule(target, G.MONTH))
+        return self._mk(m, Interval.granule(target, G.MONTH), end=end)
 
     def _weekend(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         which = m.group(1).casefold()
