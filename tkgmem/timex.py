@@ -254,6 +254,14 @@ class _Rules:
             if n == -2:
                 wk = _shift(wk, G.WEEK, -1)
             return self._mk(m, wk, end=end)
+        if unit == "week" and n in (-1, 1) and anchor.granularity is G.DAY and anchor.start and anchor.end:
+            # "the week before Christmas" is the seven days leading up to it, not the calendar week before
+            # the one it falls in (which, for a Sunday, ends a week early)
+            seven = timedelta(days=7)
+            iv = (Interval(start=anchor.start - seven, end=anchor.start, start_granularity=G.DAY,
+                           end_granularity=G.DAY) if n < 0 else
+                  Interval(start=anchor.end, end=anchor.end + seven, start_granularity=G.DAY, end_granularity=G.DAY))
+            return self._mk(m, iv, end=end)
         return self._mk(m, _shift(anchor, _UNIT[unit], n), end=end)
 
     def _anaphor_next(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
