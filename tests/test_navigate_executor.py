@@ -203,6 +203,9 @@ def test_present_tense_reads_at_the_basis_point(store: Store) -> None:
     assert q(store, "Where did Alice live?").value == "Paris, Berlin"
     assert q(store, "Where did Alice live in 2016?").value == "Paris"
     assert q(store, "Where does Alice live?", basis=Basis(valid_at=t("2016-05-01"))).value == "Paris"
+    # a span counted from a stated day: the week before 1 June 2019 is in May (Paris), the week after in June
+    assert q(store, "Where did Alice live the week before 1 June 2019?").value == "Paris"
+    assert q(store, "Where did Alice live the week after 1 June 2019?").value == "Berlin"
 
 
 def test_states_before_and_after_a_clause_respect_granularity(store: Store) -> None:
