@@ -89,6 +89,8 @@ def test_anaphora_within_text_and_from_context() -> None:
         ("Where was Tim in the month before June 2022?", ("2022-05-01", "2022-06-01")),
         ("We are meeting the day after tomorrow.", ("2023-05-10", "2023-05-11")),
         ("I saw her the day before yesterday.", ("2023-05-06", "2023-05-07")),
+        ("We married a week after 3 May 2022.", ("2022-05-10", "2022-05-11")),  # a count from it: a day
+        ("We hiked over the weekend of 13 May 2022.", ("2022-05-14", "2022-05-16")),
         # "before last" counts back twice from now
         ("We left the week before last.", ("2023-04-24", "2023-05-01")),
         ("The weekend before last was fun.", ("2023-04-29", "2023-05-01")),

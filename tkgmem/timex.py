@@ -158,6 +158,7 @@ def _season(start_month: int, year: int) -> Interval:
 
 
 _BEFORE_LAST = re.compile(r"\s+last\b", re.IGNORECASE)
+_OF = re.compile(r"\s+of\s+", re.IGNORECASE)
 
 
 def _prefer(text: str, start: int, end: int) -> Prefer:
@@ -236,6 +237,8 @@ class _Rules:
     def _anaphor_shift(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         unit, direction = m.group(1).casefold(), m.group(2).casefold()
         n = -1 if direction in ("before", "prior") else 1
+        if m.group(0)[:2].casefold() == "a " and direction in ("before", "after"):
+            return None  # "a week after 3 May" counts a week from it (`_ago`), "the week after" is a span
         stated = self.stated(m)
         anchor, end = stated if stated is not None else (self.anchor(found), None)
         if direction == "before" and (last := _BEFORE_LAST.match(self.text, m.end())):
@@ -313,7 +316,9 @@ class _Rules:
             wk = _last_weekend(base) if sign < 0 else _weekend_of(base + timedelta(days=7))
             return self._mk(m, _shift(wk, G.WEEK, sign * (n - 1)), end=end)
         if g in (G.DAY, G.WEEK):
-            return self._mk(m, Interval.granule(base + sign * _delta(g, n), g), end=end)
+            # counted from a stated day, the result is a day too ("a week after 3 May": 10 May)
+            g_out = G.DAY if end is not None and anchor_iv is not None and anchor_iv.granularity is G.DAY else g
+            return self._mk(m, Interval.granule(base + sign * _delta(g, n), g_out), end=end)
         # "a year ago" said in August 2023 is around August 2022: keep the month.
         target = step(floor(base, G.MONTH), G.MONTH, sign * n * (12 if g is G.YEAR else 1))
         return self._mk(m, Interval.granule(target, G.MONTH), end=end)
@@ -328,6 +333,10 @@ class _Rules:
         if which == "next":
             return self._mk(m, _weekend_of(self.day + timedelta(days=7)))
         if which in ("the", "over the"):
+            of = _OF.match(self.text, m.end())
+            named = next((e for e in self.explicit if of and e.start == of.end()), None)
+            if named is not None and named.interval.start is not None:  # "the weekend of 13 May"
+                return self._mk(m, _weekend_of(named.interval.start), end=named.end)
             anchor = self.anchor(found)
             if anchor is not None and anchor.start is not None:
                 return self._mk(m, _weekend_of(anchor.start))
