@@ -185,7 +185,8 @@ def test_corrections_and_erasure_write_and_audit(fake: FakeDriver) -> None:
     report = store.erase("t", actor="dpo", reason="GDPR", episode_ids=["ep_1"], entity_id="en_a")
     assert report.episodes == 0
     names = [n for m, n, _p in fake.log if m == "write"]
-    assert names[-1] == "audit_insert" and "erase_entity_anchor" in names and "erase_episodes" in names
+    assert names[-1] == "audit_insert" and "erase_entity_anchors" in names and "erase_episodes" in names
+    assert "en_a" in next(p for _m, n, p in fake.log if n == "erase_entity_anchors")["lineage_ids"]
     store.save_checkpoint("t", "job", {"offset": 3})
     assert fake.log[-1][:2] == ("write", "checkpoint_save")
 

@@ -261,6 +261,17 @@ def test_erase_deletes_episode_and_what_only_it_supports(store: Store, tenant: s
     assert "Paris" not in str(log)
 
 
+def test_erasing_every_mention_of_an_entity_forgets_its_names(store: Store, tenant: str) -> None:
+    ep = episode(tenant, "Zed Quill came by", "2020-01-01")
+    zed = person(tenant, "Zed Quill").model_copy(update={"aliases": ("Zeddy",),
+                                                          "provenance": (Span(episode_id=ep.id),)})
+    store.write(Batch(tenant=tenant, episodes=[ep], entities=[zed]), recorded_at=t("2020-01-02"))
+    assert [e.name for e in store.find_entities(tenant, "zeddy")] == ["Zed Quill"]
+    store.erase(tenant, episode_ids=[ep.id], actor="dpo", reason="request")
+    assert store.entity(tenant, zed.lineage_id) is None
+    assert store.find_entities(tenant, "zeddy") == [] and store.find_entities(tenant, "quill", words=True) == []
+
+
 def test_erase_entity(store: Store, tenant: str) -> None:
     alice, paris = person(tenant, "Alice"), person(tenant, "Paris", "place")
     store.write(Batch(tenant=tenant, entities=[alice, paris], facts=[lives(alice, paris, "2020-01-01")]),

@@ -204,8 +204,7 @@ def erase(tx: ManagedTransaction, tenant: str, actor: str, reason: str, episode_
     for part in chunks(sorted(lineages), size):
         count += sum(r["versions"] for r in run(tx, "erase_lineages", tenant=tenant, lineage_ids=list(part)))
         run(tx, "erase_event_anchors", tenant=tenant, lineage_ids=list(part))
-    if entity_id is not None:
-        run(tx, "erase_entity_anchor", tenant=tenant, entity_id=entity_id)
+        run(tx, "erase_entity_anchors", tenant=tenant, lineage_ids=list(part))
     audit_id = audit(tx, tenant, actor, "erase", reason,
                      {"episodes": episodes, "versions": count, "entity": entity_id is not None})
     return EraseReport(episodes=episodes, versions=count, audit_id=audit_id)

@@ -467,8 +467,7 @@ class SQLiteStore:
                 lineages.update(r[0] for r in conn.execute(
                     "SELECT DISTINCT v.lineage_id FROM participants p JOIN versions v ON v.version_id = p.version_id"
                     " WHERE p.tenant = ? AND p.entity_id = ?", (tenant, entity_id)))
-                conn.execute("DELETE FROM names WHERE tenant = ? AND entity_id = ?", (tenant, entity_id))
-                sqlite_names.remove(conn, tenant, entity_id)
+            sqlite_names.remove(conn, tenant, lineages)  # an erased entity's names go with it
             versions = 0
             for lid in lineages:
                 vids = [r[0] for r in conn.execute(

@@ -108,7 +108,8 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # question's names are one index lookup, not a full-text probe each. Filled from the stored episodes.
     sqlite_speakers.backfill,
     # 6: the words of every entity name (`sqlite_names`), so a name no entity has exactly is resolved by an
-    # index lookup per word, not by reading every entity. Filled from the stored names.
+    # index lookup per word, not by reading every entity; both name tables indexed by entity, so an erased
+    # entity's names are deleted with it. Filled from the stored names.
     sqlite_names.backfill,
 ]
 
