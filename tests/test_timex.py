@@ -102,6 +102,20 @@ def test_before_and_after_a_stated_time(text: str, expected: tuple[str, str]) ->
     assert text[m.start:m.end] == m.text and m.relative == ("2022" not in text)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I saw a hummingbird in the first week of May.", ("2023-05-01", "2023-05-08")),  # days 1-7
+        ("Where was Tim in the second week of November 2022?", ("2022-11-08", "2022-11-15")),
+        ("We married in the last week of September 2022.", ("2022-09-24", "2022-10-01")),  # its last 7 days
+        ("I went there the 3rd week of March.", ("2023-03-15", "2023-03-22")),
+        ("I will travel in the first week of June.", ("2023-06-01", "2023-06-08")),
+    ],
+)
+def test_weeks_of_a_month_are_counted_from_its_first_day(text: str, expected: tuple[str, str]) -> None:
+    assert span(one(text)) == expected
+
+
 def test_a_stated_time_wins_over_an_earlier_mention() -> None:
     found = find_times("We flew to Rome on April 20. The week before 16 November 2022 I was sick.", REF)
     assert [span(m) for m in found] == [("2023-04-20", "2023-04-21"), ("2022-11-09", "2022-11-16")]

@@ -108,6 +108,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("day_range", re.compile(
         r"\b(?:between\s+)?(" + _MONTH_RE + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|and|until)\s*"
         r"(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+((?:1[89]|20)\d{2}))?\b", re.IGNORECASE)),
+    ("week_of_month", re.compile(
+        r"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+of\s+(" + _MONTH_RE
+        + r")\b(?:,?\s+((?:1[89]|20)\d{2})\b)?", re.IGNORECASE)),
     ("set", re.compile(
         r"\b(?:every|each)\s+(?:other\s+)?(day|morning|evening|night|week|weekend|month|year|summer|winter|"
         r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
@@ -392,6 +395,29 @@ class _Rules:
             return None
         iv = Interval(start=start, end=end, start_granularity=G.DAY, end_granularity=G.DAY)
         return self._mk(m, iv, kind="range", relative=m.group(4) is None)
+
+    def _week_of_month(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        """"The second week of November" as people count it: days 8-14, not the second Monday-started week;
+        the last week is the month's last seven days."""
+        month = _MONTHS.get(m.group(2).casefold())
+        if month is None:
+            return None
+        year = int(m.group(3)) if m.group(3) else self.ref.year
+        if not m.group(3):
+            tense = _prefer(self.text, m.start(), m.end())
+            if tense == "past" and month > self.ref.month:
+                year -= 1
+            elif tense == "future" and month < self.ref.month:
+                year += 1
+        first = datetime(year, month, 1, tzinfo=UTC)
+        which = m.group(1).casefold()[:3]
+        if which == "las":
+            start = step(first, G.MONTH, 1) - timedelta(days=7)
+        else:
+            start = first + timedelta(days=7 * ({"fir": 0, "1st": 0, "sec": 1, "2nd": 1, "thi": 2, "3rd": 2}
+                                                .get(which, 3)))
+        iv = Interval(start=start, end=start + timedelta(days=7), start_granularity=G.DAY, end_granularity=G.DAY)
+        return self._mk(m, iv, relative=m.group(3) is None)
 
     def _set(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         return self._mk(m, Interval(), kind="set")
