@@ -91,6 +91,8 @@ def test_anaphora_within_text_and_from_context() -> None:
         ("I saw her the day before yesterday.", ("2023-05-06", "2023-05-07")),
         ("We married a week after 3 May 2022.", ("2022-05-10", "2022-05-11")),  # a count from it: a day
         ("We hiked over the weekend of 13 May 2022.", ("2022-05-14", "2022-05-16")),
+        ("It was the Friday before 15 July 2022.", ("2022-07-08", "2022-07-09")),  # 15 July 2022: a Friday
+        ("We met the Sunday after 3 May 2022.", ("2022-05-08", "2022-05-09")),
         # "before last" counts back twice from now
         ("We left the week before last.", ("2023-04-24", "2023-05-01")),
         ("The weekend before last was fun.", ("2023-04-29", "2023-05-01")),

@@ -108,6 +108,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("day_range", re.compile(
         r"\b(?:between\s+)?(" + _MONTH_RE + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|and|until)\s*"
         r"(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+((?:1[89]|20)\d{2}))?\b", re.IGNORECASE)),
+    ("weekday_shift", re.compile(
+        r"\b(?:the\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(before|after)\b",
+        re.IGNORECASE)),
     ("week_of_month", re.compile(
         r"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+of\s+(" + _MONTH_RE
         + r")\b(?:,?\s+((?:1[89]|20)\d{2})\b)?", re.IGNORECASE)),
@@ -395,6 +398,21 @@ class _Rules:
             return None
         iv = Interval(start=start, end=end, start_granularity=G.DAY, end_granularity=G.DAY)
         return self._mk(m, iv, kind="range", relative=m.group(4) is None)
+
+    def _weekday_shift(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        """"The Friday before 15 July 2023": the nearest such weekday before (after) the stated day. Without a
+        stated day it is left to Duckling ("the Friday after next")."""
+        stated = self.stated(m)
+        if stated is None or stated[0].start is None:
+            return None
+        anchor, end = stated
+        wanted = _WEEKDAYS.index(m.group(1).casefold())
+        if m.group(2).casefold() == "before":
+            day = floor(anchor.start, G.DAY) - timedelta(days=(anchor.start.weekday() - wanted) % 7 or 7)
+        else:
+            last = floor((anchor.end or anchor.start) - timedelta(microseconds=1), G.DAY)
+            day = last + timedelta(days=(wanted - last.weekday()) % 7 or 7)
+        return self._mk(m, Interval.granule(day, G.DAY), end=end)
 
     def _week_of_month(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         """"The second week of November" as people count it: days 8-14, not the second Monday-started week;
