@@ -405,12 +405,12 @@ class _Rules:
         stated = self.stated(m)
         if stated is None or stated[0].start is None:
             return None
-        anchor, end = stated
+        (anchor, end), first = stated, stated[0].start
         wanted = _WEEKDAYS.index(m.group(1).casefold())
         if m.group(2).casefold() == "before":
-            day = floor(anchor.start, G.DAY) - timedelta(days=(anchor.start.weekday() - wanted) % 7 or 7)
+            day = floor(first, G.DAY) - timedelta(days=(first.weekday() - wanted) % 7 or 7)
         else:
-            last = floor((anchor.end or anchor.start) - timedelta(microseconds=1), G.DAY)
+            last = floor((anchor.end or first + timedelta(days=1)) - timedelta(microseconds=1), G.DAY)
             day = last + timedelta(days=(wanted - last.weekday()) % 7 or 7)
         return self._mk(m, Interval.granule(day, G.DAY), end=end)
 
