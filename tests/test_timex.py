@@ -96,6 +96,7 @@ def test_anaphora_within_text_and_from_context() -> None:
         # "before last" counts back twice from now
         ("We left the week before last.", ("2023-04-24", "2023-05-01")),
         ("The weekend before last was fun.", ("2023-04-29", "2023-05-01")),
+        ("I was ill the week before last Friday.", ("2023-04-28", "2023-05-05")),  # counted from last Friday
     ],
 )
 def test_before_and_after_a_stated_time(text: str, expected: tuple[str, str]) -> None:

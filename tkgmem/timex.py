@@ -247,7 +247,7 @@ class _Rules:
             return None  # "a week after 3 May" counts a week from it (`_ago`), "the week after" is a span
         stated = self.stated(m)
         anchor, end = stated if stated is not None else (self.anchor(found), None)
-        if direction == "before" and (last := _BEFORE_LAST.match(self.text, m.end())):
+        if stated is None and direction == "before" and (last := _BEFORE_LAST.match(self.text, m.end())):
             # "the week before last": two weeks before this one, whatever was said before
             anchor, n, end = Interval.granule(self.day, G.DAY), -2, last.end()
         if anchor is None:
