@@ -9,8 +9,8 @@ MERGE (a:Entity {tenant: $tenant, id: row.lineage_id})
 SET a.name = row.name, a.type = row.type,
     a.names = reduce(acc = coalesce(a.names, []), n IN row.names | CASE WHEN n IN acc THEN acc ELSE acc + n END)
 FOREACH (w IN row.name_words |
-    MERGE (n:NameWord {tenant: $tenant, word: w.word, name: w.name, entity_id: row.lineage_id})
-    ON CREATE SET n.words = w.words)
+    MERGE (nw:NameWord {tenant: $tenant, word: w.word, name: w.name, entity_id: row.lineage_id})
+    ON CREATE SET nw.words = w.words)
 MERGE (v:Version:EntityVersion {tenant: $tenant, version_id: row.version_id})
 ON CREATE SET v += row.props
 MERGE (a)-[:VERSION]->(v)

@@ -308,9 +308,9 @@ def test_entities_by_name_and_versioned_attributes(store: Store, tenant: str) ->
 
 
 def test_entities_by_words_nearest_first(store: Store, tenant: str) -> None:
-    leo, silva, ana = person(tenant, "Leo Silva"), person(tenant, "Leo"), person(tenant, "Ana Silva-Berg")
+    leo, just_leo, ana = person(tenant, "Leo Silva"), person(tenant, "Leo"), person(tenant, "Ana Silva-Berg")
     city = person(tenant, "New New York", "place")
-    store.write(Batch(tenant=tenant, entities=[leo, silva, ana, city]), recorded_at=t("2020-01-01"))
+    store.write(Batch(tenant=tenant, entities=[leo, just_leo, ana, city]), recorded_at=t("2020-01-01"))
 
     def words(name: str, **kw) -> list[str]:
         return [e.name for e in store.find_entities(tenant, name, words=True, **kw)]
@@ -329,7 +329,7 @@ def test_entities_by_words_nearest_first(store: Store, tenant: str) -> None:
     # any name ever used finds the entity, as the version believed at the basis
     old = store.find_entities(tenant, "leonardo", words=True, basis=Basis(as_of="2020-06-01"))
     assert [(e.name, e.aliases) for e in old] == [("Leo Silva", ())]
-    store.erase(tenant, entity_id=silva.lineage_id, actor="admin", reason="request")
+    store.erase(tenant, entity_id=just_leo.lineage_id, actor="admin", reason="request")
     assert words("leo") == ["Leo Silva"]
 
 
