@@ -246,6 +246,8 @@ def test_a_name_many_entities_share_names_none(tmp_path: Path, monkeypatch: pyte
         assert sorted(Executor(s, T).resolve("Leo")) == sorted(e.lineage_id for e in leos)
         monkeypatch.setattr(executor_module, "_NEAR_NAMES", 3)
         assert Executor(s, T).resolve("Leo") == []  # four Leos, none of them more "Leo" than another
+        why = ask(s, T, "Where did Leo live in 2020?", now=NOW).explanation
+        assert "'Leo' names more than 3 entities (such as Leo A, Leo B, Leo C); ask with the full name" in why
     finally:
         s.close()
 

@@ -55,6 +55,7 @@ class Executor:
         self.now = now
         self.relations = relations
         self._names: dict[str, list[str]] = {}
+        self._ambiguous: dict[str, list[str]] = {}  # names too many entities share, with a few of theirs
         self._labels: dict[str, str] = {}
 
     # -- entry point ------------------------------------------------------------------------------
@@ -77,7 +78,7 @@ class Executor:
             if not res.rows and step.select.op != "count" and plan.answer.kind not in ("yes_no", "profile"):
                 return Answer.abstain(
                     f"not in memory: step {step.id!r} ({step.description or _describe(step)}) matched nothing"
-                    + (f"; {res.note}" if res.note else ""),
+                    + (f"; {res.note}" if res.note else "") + self._ambiguity(step),
                     plan=plan, basis=basis, evidence=self._evidence(results, plan))
         return self._answer(plan, results, time_vars, basis)
 
@@ -202,10 +203,18 @@ class Executor:
             best = min(distance.values(), default=None)
             found = [e for e in near if distance[e.lineage_id] == best]
             if len(found) > _NEAR_NAMES:  # "Leo" among thousands of Leos names none of them
+                self._ambiguous[key] = [e.name for e in found[:3]]
                 found = []
         ids = [e.lineage_id for e in found]
         self._names[key] = ids
         return ids
+
+    def _ambiguity(self, step: Step) -> str:
+        """Why a step that names someone too many entities share the words of found nothing."""
+        names = [s.name for s in (step.pattern.subject, step.pattern.object) if s is not None and s.name]
+        notes = [f"{n!r} names more than {_NEAR_NAMES} entities (such as {', '.join(self._ambiguous[k])}); "
+                 "ask with the full name" for n in names if (k := normalize_name(n)) in self._ambiguous]
+        return "".join(f"; {note}" for note in notes)
 
     def _slot_ids(self, slot: Slot | None, entity_vars: dict[str, set[str]]) -> set[str] | None:
         """Ids a slot may take: None = unconstrained."""
