@@ -234,7 +234,7 @@ def test_a_name_no_entity_has_resolves_by_its_words(store: Store) -> None:
     executor = Executor(store, T)
     assert executor.resolve("alice  SMITH") == [Story().id("Alice")]
     assert executor.resolve("Atlantis") == []
-    assert q(store, "Did Bob visit Atlantis?").value != "yes"
+    assert q(store, "Did Bob visit Atlantis?").abstained  # a place the memory has never heard of
 
 
 def test_a_name_many_entities_share_names_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

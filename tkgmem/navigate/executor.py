@@ -210,7 +210,7 @@ class Executor:
         return ids
 
     def _ambiguity(self, step: Step) -> str:
-        """Why a step that names someone too many entities share the words of found nothing."""
+        """Why a step found nothing, when a name it asks for is shared by too many entities to pick one."""
         names = [s.name for s in (step.pattern.subject, step.pattern.object) if s is not None and s.name]
         notes = [f"{n!r} names more than {_NEAR_NAMES} entities (such as {', '.join(self._ambiguous[k])}); "
                  "ask with the full name" for n in names if (k := normalize_name(n)) in self._ambiguous]

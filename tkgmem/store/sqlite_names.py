@@ -1,7 +1,7 @@
 """The words of every entity name, for `Store.find_entities(..., words=True)`.
 
 The navigator resolves a name that no entity has exactly ("Leo" for "Leo Silva", "Atlantis" for nothing) by
-its words. It used to read every entity of the tenant to compare words: 107k entities, 14-19 s per question
+its words. It used to read every entity of the tenant to compare words: 107k entities, 12-19 s per question
 at 1M facts. This table turns that into one index range per word of the asked name.
 """
 
