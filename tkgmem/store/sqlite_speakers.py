@@ -11,10 +11,9 @@ of episodes that have it; writes add to it, an erase takes away, and a question'
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Sequence
 
-from tkgmem.store.speakers import People, asked_forms, episode_forms, form_counts, speaking_names
+from tkgmem.store.speakers import People, asked_forms, form_counts, speaking_names
 
 # Schema 5 creates the table and fills it from the episodes already stored (`backfill`).
 TABLE = """
@@ -51,12 +50,12 @@ def speaking(conn: sqlite3.Connection, tenant: str, names: Sequence[str]) -> set
 def backfill(conn: sqlite3.Connection) -> None:
     """Schema 5: the table, filled from every tenant's episodes (one pass; 2.7 s at 1M episodes)."""
     conn.execute(TABLE)
-    counts: dict[str, Counter[str]] = {}
+    people: dict[str, list[tuple[str | None, str | None]]] = {}
     for tenant, speaker, addressee in conn.execute(
             "SELECT tenant, speaker, addressee FROM episodes WHERE speaker IS NOT NULL OR addressee IS NOT NULL"):
-        counts.setdefault(tenant, Counter()).update(episode_forms(speaker, addressee))
-    for tenant, forms in counts.items():
-        conn.executemany(_ADD, [(tenant, form, n) for form, n in forms.items()])
+        people.setdefault(tenant, []).append((speaker, addressee))
+    for tenant, pairs in people.items():
+        add(conn, tenant, pairs)
 
 
 __all__ = ["add", "backfill", "remove", "speaking"]
