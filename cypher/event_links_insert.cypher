@@ -1,6 +1,6 @@
 // name: event_links_insert
 // Links events (by lineage id) with one relationship type from the fixed vocabulary
-// BEFORE | CAUSE | PART_OF | FOLLOW_UP; a link already stored is kept as it is.
+// BEFORE | CAUSE | PART_OF | FOLLOW_UP | DATED_BY; a link already stored is kept as it is.
 // row: {source_id, target_id, type, recorded_at, episode_id}
 // params: $tenant STRING, $rows LIST<MAP>
 UNWIND $rows AS row
@@ -17,4 +17,7 @@ FOREACH (_ IN CASE WHEN row.type = 'part_of' THEN [1] ELSE [] END |
 )
 FOREACH (_ IN CASE WHEN row.type = 'follow_up' THEN [1] ELSE [] END |
   MERGE (a)-[r:FOLLOW_UP]->(b) ON CREATE SET r.recorded_at = row.recorded_at, r.episode_id = row.episode_id
+)
+FOREACH (_ IN CASE WHEN row.type = 'dated_by' THEN [1] ELSE [] END |
+  MERGE (a)-[r:DATED_BY]->(b) ON CREATE SET r.recorded_at = row.recorded_at, r.episode_id = row.episode_id
 )

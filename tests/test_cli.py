@@ -47,6 +47,13 @@ def test_a_multi_hop_answer_shows_what_it_was_read_from_first(demo_store: tuple[
     assert "Alice works_at Orbital" in lines[1] and "moved to Berlin" in lines[2]  # then the move it precedes
 
 
+def test_what_followed_a_corrected_move_is_read_on_its_corrected_date(demo_store: tuple[str, str]) -> None:
+    _, out = demo_store
+    lines = out.split("Q: What did Alice do first after she moved to Berlin?\n")[1].splitlines()
+    # "so I relocated with the team" took the move's first date (August); the correction moved both to July
+    assert lines[0] == "A: I went to a concert at the Philharmonie last Saturday"
+
+
 def test_evidence_answers_say_why_no_plan_answered(demo_store: tuple[str, str]) -> None:
     url, _ = demo_store
     out = run("ask", "Did Alice move to Munich?", "--store", url, "--tenant", "demo").output

@@ -8,7 +8,7 @@ import pytest
 
 from tkgmem.extract.base import Extractor
 from tkgmem.extract.pipeline import Pipeline
-from tkgmem.model import Batch, Entity, Episode, EventQuery, Modality
+from tkgmem.model import Batch, Entity, Episode, EventQuery, LinkType, Modality
 from tkgmem.settings import Settings
 from tkgmem.store import open_store
 
@@ -100,6 +100,27 @@ def test_a_correction_of_the_day_supersedes_the_event_it_corrects(tmp_path) -> N
     assert [(v.valid.start, v.expired_at) for v in versions] == [
         (datetime(2022, 8, 1, tzinfo=UTC), fixed.reference_time), (datetime(2022, 7, 1, tzinfo=UTC), None)]
     assert {s.episode_id for s in versions[-1].provenance} == {"ep1", "ep2"}
+    store.close()
+
+
+@pytest.mark.parametrize("batches", [1, 2])
+def test_an_event_that_took_a_corrected_time_moves_with_it(tmp_path, batches: int) -> None:  # type: ignore[no-untyped-def]
+    told = turn(1, "Alice", "Bob", "We moved to Berlin last month! Orbital opened an office here, so I relocated "
+                "with the team. I also started a pottery class yesterday.", datetime(2022, 9, 5, 10, tzinfo=UTC))
+    fixed = turn(2, "Alice", "Bob", "Correction: we actually moved to Berlin in July 2022, not August.",
+                 datetime(2023, 3, 2, 12, tzinfo=UTC))
+    pipeline = Pipeline(Settings(embeddings=False))
+    first = pipeline.extract([told], "t1")
+    by_predicate = {e.predicate: e for e in first.events}
+    dated = [(lk.source_id, lk.target_id) for lk in first.links if lk.type is LinkType.DATED_BY]
+    assert dated == [(by_predicate["relocate"].lineage_id, by_predicate["move"].lineage_id)]
+    store = open_store(f"sqlite:///{tmp_path / 'memory.db'}")
+    for part in ([told, fixed],) if batches == 1 else ([told], [fixed]):
+        store.write(pipeline.extract(part, "t1"), recorded_at=part[-1].reference_time)
+    july = datetime(2022, 7, 1, tzinfo=UTC)
+    starts = {e.predicate: e.valid.start for e in store.events("t1")}
+    assert starts["move"] == july and starts["relocate"] == july
+    assert starts["start"] == datetime(2022, 9, 4, tzinfo=UTC)  # dated by its own words: stays
     store.close()
 
 

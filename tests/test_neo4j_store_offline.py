@@ -5,17 +5,18 @@ conformance suite against a real server (TKGMEM_NEO4J_URI)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tkgmem.model import Batch, Entity, Episode, EventQuery, FactInput, FactQuery, Span
+from tkgmem.model import Batch, Entity, Episode, Event, EventQuery, FactInput, FactQuery, Span
 from tkgmem.settings import Settings
 from tkgmem.store.neo4j import Neo4jStore
 from tkgmem.store.queries import query, query_names, schema_version
 from tkgmem.store.records import EpisodeRecord
-from tkgmem.temporal import Basis, Interval, as_utc
+from tkgmem.temporal import Basis, Granularity, Interval, as_utc
 
 TEXTS = {query(n).text: n for n in query_names()}
 
@@ -69,6 +70,9 @@ class FakeDriver:
         self.version: int | None = None
         self.known: set[str] = set()  # episode ids the database holds
         self.erased: list[dict[str, Any]] = []  # what `erase_episodes` returns
+        self.anchors = 0  # entity anchors the database holds
+        self.current: dict[str, Event] = {}  # current versions by lineage (`versions_current`)
+        self.links: list[dict[str, Any]] = []  # stored event links (`event_links_for`)
 
     def answer(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         if name == "episodes_known":
@@ -81,6 +85,14 @@ class FakeDriver:
             self.version = params["version"]
         if name == "episodes_count":
             return [{"episodes": 0}]
+        if name == "versions_current":
+            return [{"kind": "event", "body": self.current[i].model_dump_json(), "expired_at": None}
+                    for i in params["lineage_ids"] if i in self.current]
+        if name == "event_links_for":
+            return [lk for lk in self.links if {lk["source_id"], lk["target_id"]} & set(params["ids"])]
+        if name == "name_words_backfill":  # entity anchors `en_0` .. `en_{anchors - 1}`, one page at a time
+            page = [f"en_{i}" for i in range(self.anchors) if f"en_{i}" > params["after_id"]][: params["size"]]
+            return [{"entities": len(page), "tenant": "t" if page else None, "id": page[-1] if page else None}]
         if name == "facts_count":
             return [{"facts": 7}]
         return []
@@ -136,6 +148,32 @@ def test_writes_are_routed_to_the_writer_in_unwind_batches(fake: FakeDriver) -> 
     assert all(p["tenant"] == "t" for _m, n, p in fake.log if "tenant" in query(n).params)
     assert {n for _m, n, _p in fake.log} >= {"episodes_known", "versions_current", "facts_current_for_keys",
                                              "entity_versions_insert", "provenance_link_versions"}
+
+
+def test_a_redated_event_moves_the_events_dated_by_it_in_the_same_transaction(fake: FakeDriver) -> None:
+    store = open_fake(fake)
+    august, july = Interval.granule("2022-08-01", Granularity.MONTH), Interval.granule("2022-07-01", Granularity.MONTH)
+    move = Event(version_id="v_m", lineage_id="ev_m", tenant="t", predicate="move", valid=august,
+                 recorded_at=as_utc("2022-09-05"), reason="ingest")
+    fake.current = {"ev_m": move, "ev_r": move.model_copy(update={"version_id": "v_r", "lineage_id": "ev_r",
+                                                                   "predicate": "relocate"})}
+    fake.links = [{"source_id": "ev_r", "target_id": "ev_m", "type": "DATED_BY", "recorded_at": None,
+                   "episode_id": "ep_1"}]
+    fake.log.clear()
+    fixed = Episode(id="ep_2", tenant="t", source="chat", text="We moved in July, not August.",
+                    reference_time=as_utc("2023-03-02"))
+    report = store.write(Batch(tenant="t", episodes=[fixed], events=[move.model_copy(update={
+        "version_id": "v_m2", "valid": july, "provenance": (Span(episode_id="ep_2"),)})]),
+        recorded_at=as_utc("2023-03-02"))
+    assert report.versions_expired == 2 and {m for m, _n, _p in fake.log} == {"write"}
+    assert [p["ids"] for _m, n, p in fake.log if n == "event_links_for"] == [["ev_m"]]
+    assert ["ev_r"] in [p["ids"] for _m, n, p in fake.log if n == "lock_events"]  # locked before it is read
+    inserted = [json.loads(r["props"]["body"]) | {"reason": r["props"]["reason"]}
+                for _m, n, p in fake.log if n == "event_versions_insert" for r in p["rows"]]
+    assert [(v["lineage_id"], v["reason"], v["valid"]["start"][:10]) for v in inserted] == [
+        ("ev_m", "update", "2022-07-01"), ("ev_r", "redated", "2022-07-01")]
+    expired = [r["version_id"] for _m, n, p in fake.log if n == "versions_expire" for r in p["rows"]]
+    assert sorted(expired) == ["v_m", "v_r"]
 
 
 def test_reads_are_routed_to_readers_with_the_declared_parameters(fake: FakeDriver) -> None:
@@ -196,9 +234,11 @@ def _counted(fake: FakeDriver, name: str) -> list[tuple[str, int]]:
 
 
 def test_the_words_of_entity_names_are_indexed_on_write_and_upgrade(fake: FakeDriver) -> None:
-    fake.version = 4  # written before schema 5 indexed the words of names: the upgrade indexes them once
+    fake.version, fake.anchors = 4, 5  # written before schema 5 indexed the words of names: indexed once, in pages
     store = open_fake(fake)
-    assert [m for m, n, _p in fake.log if n == "name_words_backfill"] == ["write"]
+    pages = [(m, p) for m, n, p in fake.log if n == "name_words_backfill"]
+    assert [(m, p["after_id"], p["size"]) for m, p in pages] == [("write", "", 2), ("write", "en_1", 2),
+                                                                  ("write", "en_3", 2)]
     fake.log.clear()
     open_fake(fake)
     assert "name_words_backfill" not in [n for _m, n, _p in fake.log]

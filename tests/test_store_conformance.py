@@ -354,6 +354,43 @@ def test_events_links_and_participants(store: Store, tenant: str) -> None:
 
 
 
+
+def test_an_event_dated_by_a_corrected_event_moves_with_it(store: Store, tenant: str) -> None:
+    alice = person(tenant, "Alice")
+    told = episode(tenant, "We moved to Berlin last month! So I relocated with the team.", "2022-09-05")
+    august, july = Interval.granule("2022-08-01", Granularity.MONTH), Interval.granule("2022-07-01", Granularity.MONTH)
+    move = Event(version_id="v_move", lineage_id="ev_move", tenant=tenant, predicate="move", summary="moved to Berlin",
+                 participants=({"entity_id": alice.lineage_id, "role": "agent"},),  # type: ignore[arg-type]
+                 valid=august, recorded_at=t("2022-09-05"), provenance=(Span(episode_id=told.id, start=0, end=29),))
+    relocate = move.model_copy(update={"version_id": "v_reloc", "lineage_id": "ev_reloc", "predicate": "relocate",
+                                       "provenance": (Span(episode_id=told.id, start=31, end=60),)})
+    # dated by the move too, but re-dated on its own before the correction: it stays where it was put
+    party = move.model_copy(update={"version_id": "v_party", "lineage_id": "ev_party", "predicate": "party"})
+    other = move.model_copy(update={"version_id": "v_gym", "lineage_id": "ev_gym", "predicate": "join"})  # no link
+    store.write(Batch(tenant=tenant, episodes=[told], entities=[alice], events=[move, relocate, party, other],
+                      links=[EventLink(tenant=tenant, source_id=e, target_id="ev_move", type=LinkType.DATED_BY,
+                                       episode_id=told.id) for e in ("ev_reloc", "ev_party")]),
+                recorded_at=t("2022-09-05"))
+    said = episode(tenant, "The party was in June, actually.", "2022-10-01")
+    store.write(Batch(tenant=tenant, episodes=[said], events=[party.model_copy(update={
+        "version_id": "v_party2", "valid": Interval.granule("2022-06-01", Granularity.MONTH),
+        "provenance": (Span(episode_id=said.id),)})]), recorded_at=t("2022-10-01"))
+    fixed = episode(tenant, "We actually moved to Berlin in July 2022, not August.", "2023-03-02")
+    report = store.write(Batch(tenant=tenant, episodes=[fixed], events=[move.model_copy(update={
+        "version_id": "v_move2", "valid": july, "provenance": (Span(episode_id=fixed.id),)})]),
+        recorded_at=t("2023-03-02"))
+    assert report.versions_expired == 2  # the move and the relocation that took its date
+    now = {e.lineage_id: e.valid for e in store.events(tenant)}
+    assert now == {"ev_move": july, "ev_reloc": july, "ev_gym": august,
+                   "ev_party": Interval.granule("2022-06-01", Granularity.MONTH)}
+    history = store.history(tenant, "ev_reloc")
+    assert [(v.valid, v.reason, v.expired_at) for v in history] == [
+        (august, None, t("2023-03-02")), (july, "redated", None)]
+    assert history[-1].provenance == relocate.provenance
+    before = {e.lineage_id: e.valid for e in store.events(tenant, basis=Basis(as_of="2023-01-01"))}
+    assert before["ev_reloc"] == august  # what the memory believed before the correction
+    links = store.event_links(tenant, ["ev_reloc"])
+    assert [(lk.source_id, lk.type, lk.target_id) for lk in links] == [("ev_reloc", LinkType.DATED_BY, "ev_move")]
 @pytest.mark.parametrize("window", [None, Interval.between("2023-03-01", "2023-09-01")])
 def test_limited_events_are_the_first_of_the_unlimited_order(store: Store, tenant: str,
                                                               window: Interval | None) -> None:

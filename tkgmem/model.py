@@ -198,6 +198,15 @@ class LinkType(StrEnum):
     CAUSE = "cause"
     PART_OF = "part_of"
     FOLLOW_UP = "follow_up"
+    # the source event has no time of its own: it took the target's ("We moved last month, so I relocated
+    # with the team"); when the target's time is corrected, the source follows (`versioning.plan_followers`)
+    DATED_BY = "dated_by"
+
+
+def followed(valid: Interval, old: Interval, new: Interval) -> Interval | None:
+    """The new interval of an event dated by one that moved from `old` to `new` (a `DATED_BY` link), or None
+    when it no longer holds the time it took (it was re-dated on its own since) and stays where it is."""
+    return new if valid == old else None
 
 
 class EventLink(BaseModel):
@@ -362,5 +371,6 @@ __all__ = [
     "TimelineItem",
     "Version",
     "WriteReport",
+    "followed",
     "stable_id",
 ]

@@ -21,7 +21,7 @@ const root = resolve(process.argv[2] ?? join(here, '..', '..'));
 const LABELS = ['Episode', 'Entity', 'EntityVersion', 'Event', 'EventVersion', 'Fact', 'Version',
   'AuditEntry', 'Checkpoint', 'SchemaVersion', 'Speaker', 'NameWord'];
 const RELATIONSHIP_TYPES = ['VERSION', 'SUBJECT', 'OBJECT', 'PARTICIPANT', 'PLACE', 'SUPERSEDES', 'MENTIONED_IN',
-  'BEFORE', 'CAUSE', 'PART_OF', 'FOLLOW_UP'];
+  'BEFORE', 'CAUSE', 'PART_OF', 'FOLLOW_UP', 'DATED_BY'];
 
 // A placeholder value of the declared type (the linter only needs the name; types keep it honest).
 function placeholder(type) {

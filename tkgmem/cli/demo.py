@@ -74,7 +74,8 @@ def demo(store_url: str, tenant: str) -> None:
     click.echo("")
 
     for question in ("When did Alice move to Berlin?", "Where did Alice work before she moved to Berlin?",
-                     "When did Bob adopt a puppy?", "What did Carol do in the Alps?"):
+                     "What did Alice do first after she moved to Berlin?", "When did Bob adopt a puppy?",
+                     "What did Carol do in the Alps?"):
         answer = mem.ask(question)
         click.echo(f"Q: {question}\n{render_answer(answer, k=2)}\n")
     click.echo("Try: tkgmem timeline Alice --store " + store_url + " --tenant " + tenant)

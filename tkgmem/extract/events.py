@@ -52,6 +52,7 @@ class ClauseEvent:
     clause: Clause
     event: Event
     denies: Event | None = None  # "moved to Berlin, not Munich": the move to Munich, negated
+    dated_by: Event | None = None  # the event whose stated time this one took ("..., so I relocated")
 
 
 def modality(head: Token, times: list[TimeMention], reference: datetime, sent_start: int | None = None) -> Modality:
@@ -221,6 +222,7 @@ class EventBuilder:
         by_head = {c.head: c for c in clauses}
         out: list[ClauseEvent] = []
         narrative: TimeMention | None = None  # last past time mentioned so far in this episode
+        stated: dict[int, Event] = {}  # time mention (by id) -> the event whose own clause states it
         for clause in clauses:
             head = doc[clause.head]
             own = owned.get(clause.head, [])
@@ -260,7 +262,7 @@ class EventBuilder:
                            and t.interval.start is not None and t.interval.start <= ep.reference_time]
             if past_before:
                 narrative = past_before[-1]
-            valid = self._valid(ep, mod, own, narrative)
+            valid, dating = self._valid(ep, mod, own, narrative)
             obj = _object(head)
             predicate = _predicate(head)
             obj_key = obj.lemma_.lower() if obj is not None else ""
@@ -286,22 +288,29 @@ class EventBuilder:
                 modality=mod,
             )
             denial = None if denied else _denial(event, contrast, obj_key, day_key, clause.text(doc))
-            out.append(ClauseEvent(clause, event, denial))
+            dated_by = None
+            if dating is not None and clause.start <= dating.start < clause.end:
+                stated.setdefault(id(dating), event)
+            elif dating is not None:
+                dated_by = stated.get(id(dating))
+            out.append(ClauseEvent(clause, event, denial, dated_by))
         return out
 
-    def _valid(self, ep: Episode, mod: Modality, own: list[TimeMention], narrative: TimeMention | None) -> Interval:
+    def _valid(self, ep: Episode, mod: Modality, own: list[TimeMention],
+               narrative: TimeMention | None) -> tuple[Interval, TimeMention | None]:
+        """The event's valid interval, and the time mention it was read from (None: the reference time)."""
         ref = ep.reference_time
         day = Interval.granule(ref, Granularity.DAY)
         if own:
             best = min(own, key=lambda t: (t.kind == "set", t.interval.granularity.rank))
-            return best.interval
+            return best.interval, best
         if mod is Modality.HAPPENED:
-            return narrative.interval if narrative is not None else day
+            return (narrative.interval, narrative) if narrative is not None else (day, None)
         if mod is Modality.ONGOING:
-            return day
+            return day, None
         if mod is Modality.PLANNED:
-            return Interval(start=ref, start_granularity=Granularity.INSTANT)
-        return Interval()
+            return Interval(start=ref, start_granularity=Granularity.INSTANT), None
+        return Interval(), None
 
     def _participants(self, ep: Episode, doc: Doc, clause: Clause, head: Token) -> list[Participant]:
         parts: list[Participant] = []

@@ -1,4 +1,5 @@
-"""Event links: cause and follow-up from discourse connectives, order from valid intervals, part-of.
+"""Event links: cause and follow-up from discourse connectives, order from valid intervals, part-of,
+and dated-by (an event that took the time stated for another).
 
 "because X" makes X the cause of its main clause; "so Y" makes the previous clause the cause of Y;
 "after that", "then", "afterwards" mark a follow-up; "after X" / "before X" and non-overlapping
@@ -35,6 +36,9 @@ def links(ep: Episode, doc: Doc, events: list[ClauseEvent], tenant: str) -> list
                 tenant=tenant, source_id=a.lineage_id, target_id=b.lineage_id, type=kind, episode_id=ep.id)
 
     by_head = {ce.clause.head: ce for ce in events}
+    for ce in events:
+        if ce.dated_by is not None:
+            add(ce.event, ce.dated_by, LinkType.DATED_BY)
     for i, ce in enumerate(events):
         head = doc[ce.clause.head]
         marks = {c.lower_ for c in head.children if c.dep_ in ("mark", "advmod", "cc", "prep")}

@@ -17,10 +17,10 @@ from tkgmem.extract.links import links
 from tkgmem.extract.mentions import EntityCollector, clean_name
 from tkgmem.extract.people import NameIndex, People
 from tkgmem.extract.segment import clauses
-from tkgmem.model import Batch, Episode, Event, EventLink, FactInput, LinkType
+from tkgmem.model import Batch, Episode, Event, EventLink, FactInput, LinkType, followed
 from tkgmem.nlp import load_encoder, load_spacy
 from tkgmem.settings import Settings
-from tkgmem.temporal import utcnow
+from tkgmem.temporal import Interval, utcnow
 from tkgmem.timex import TimeMention, find_times
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class Pipeline:
         order = sorted(range(len(episodes)), key=lambda i: (episodes[i].session or episodes[i].source,
                                                             episodes[i].reference_time, episodes[i].seq))
         last_event: dict[str, ClauseEvent] = {}
+        moved: dict[str, tuple[Interval, Interval]] = {}  # events re-dated by a later telling: (old, new)
         for i in order:
             ep, doc = episodes[i], docs[i]
             collector.add(ep, doc, names.resolve)
@@ -74,7 +75,11 @@ class Pipeline:
             found = builder.build(ep, doc, clauses(doc), times)
             for ev in (e for ce in found for e in (ce.event, ce.denies) if e is not None):
                 if ev.lineage_id in events:
+                    before = events[ev.lineage_id].valid
                     events[ev.lineage_id] = _told_again(events[ev.lineage_id], ev)
+                    if events[ev.lineage_id].valid != before:
+                        first = moved.get(ev.lineage_id, (before,))[0]
+                        moved[ev.lineage_id] = (first, events[ev.lineage_id].valid)
                 else:
                     events[ev.lineage_id] = ev
             people.scan(ep, doc)
@@ -92,6 +97,7 @@ class Pipeline:
             if found:
                 last_event[key] = found[-1]
         facts += people.unique_facts()
+        _follow(events, moved, link_list)
         return Batch(
             tenant=tenant,
             episodes=episodes,
@@ -112,6 +118,17 @@ def _told_again(prior: Event, later: Event) -> Event:
     if changed and later.valid.granularity.rank <= prior.valid.granularity.rank:
         return later.model_copy(update={"provenance": spans, "place_id": later.place_id or prior.place_id})
     return prior.model_copy(update={"provenance": spans})
+
+
+def _follow(events: dict[str, Event], moved: dict[str, tuple[Interval, Interval]], link_list: list[EventLink]) -> None:
+    """Events that took their time from one re-dated later in the batch move with it, as the store moves
+    them between batches (`versioning.plan_followers`)."""
+    for lk in link_list:
+        follower = events.get(lk.source_id)
+        if lk.type is LinkType.DATED_BY and lk.target_id in moved and follower is not None:
+            valid = followed(follower.valid, *moved[lk.target_id])
+            if valid is not None:
+                events[lk.source_id] = follower.model_copy(update={"valid": valid})
 
 
 def _names(episodes: Sequence[Episode], docs: Sequence[Doc]) -> NameIndex:

@@ -273,7 +273,8 @@ class ParticipantNode:
 class EventLinkNode:
     link: strawberry.Private[EventLink]
 
-    @strawberry.field(description="before, cause, part_of or follow_up")
+    @strawberry.field(description="before, cause, part_of, follow_up or dated_by (the source took the target's "
+                                  "time, and moves with it when that time is corrected)")
     def type(self) -> str:
         return self.link.type.value
 

@@ -5,7 +5,7 @@ Graph model (readable in Neo4j Browser; see docs/neo4j.md):
   (:Event {id, predicate, summary})-[:VERSION]->(:Version:EventVersion)-[:PARTICIPANT {role}]->(:Entity)
   (:Version:Fact)-[:SUBJECT]->(:Entity), (:Version:Fact)-[:OBJECT]->(:Entity)
   (:Version)-[:SUPERSEDES]->(:Version), (:Version)-[:MENTIONED_IN {start, end}]->(:Episode)
-  (:Event)-[:BEFORE|CAUSE|PART_OF|FOLLOW_UP]->(:Event)
+  (:Event)-[:BEFORE|CAUSE|PART_OF|FOLLOW_UP|DATED_BY]->(:Event)
   (:Speaker {tenant, form, episodes}), (:NameWord {tenant, word, name, entity_id, words}): lookup tables
 Every version keeps both time axes as native DATETIME properties (valid_from, valid_to, recorded_at,
 expired_at) plus lineage_id and tenant. Reads run in `execute_read` (routed to readers in a cluster),
@@ -116,9 +116,20 @@ class Neo4jStore:
         if found is None or found < _SPEAKER_COUNTS:  # episodes written before the counts were kept
             self._write(lambda tx: run(tx, "speakers_backfill"))
         if found is None or found < _NAME_WORDS:  # entities written before their names' words were indexed
-            self._write(lambda tx: run(tx, "name_words_backfill"))
+            self._index_name_words()
         self._write(lambda tx: run(tx, "schema_version_set", version=target))
         return target
+
+    def _index_name_words(self) -> None:
+        """Index the words of every stored name, `batch_size` entities per transaction (a large graph's
+        words would not fit one transaction's memory); an interrupted upgrade starts over harmlessly."""
+        after = ("", "")
+        while True:
+            page = self._write(lambda tx, a=after: run(tx, "name_words_backfill", after_tenant=a[0], after_id=a[1],
+                                                       size=self.batch_size))[0]
+            if page["entities"] < self.batch_size:
+                return
+            after = (page["tenant"], page["id"])
 
     def close(self) -> None:
         self._driver.close()

@@ -15,12 +15,25 @@ from typing import Any
 from neo4j import ManagedTransaction
 
 from tkgmem.errors import ConfigError, NotFoundError
-from tkgmem.model import Batch, Entity, Episode, EraseReport, Event, Fact, FactInput, WriteReport, stable_id
+from tkgmem.model import (
+    Batch,
+    Entity,
+    Episode,
+    EraseReport,
+    Event,
+    EventLink,
+    Fact,
+    FactInput,
+    LinkType,
+    WriteReport,
+    stable_id,
+)
 from tkgmem.relations import RelationRegistry
 from tkgmem.store.neo4j_codec import (
     INSERT_QUERIES,
     audit_row,
     chunks,
+    decode_link,
     episode_row,
     link_row,
     span_row,
@@ -29,7 +42,7 @@ from tkgmem.store.neo4j_codec import (
 )
 from tkgmem.store.neo4j_tx import current, known_episodes, run, run_rows, versions
 from tkgmem.store.speakers import People, form_counts
-from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
+from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event, plan_followers
 from tkgmem.temporal import Interval, utcnow
 
 
@@ -121,18 +134,38 @@ def write_batch(tx: ManagedTransaction, batch: Batch, recorded_at: datetime | No
         report.facts_unchanged += planner.plan.unchanged
         report.versions_expired += len(planner.plan.expire)
         _merge(plan, planner.plan)
+    moved: dict[str, tuple[Interval, Interval]] = {}
     for event in events:
         cur = state.get(event.lineage_id)
         sub = plan_event(cur, event.model_copy(update={"tenant": tenant}), at)
         report.events_added += 1 if cur is None else 0
         report.versions_expired += len(sub.expire)
+        moved.update(sub.moved)
         _merge(plan, sub)
         if sub.insert:
             state[event.lineage_id] = sub.insert[-1]
+    if moved:
+        sub = _followers(tx, tenant, moved, batch.links, state, at, size)
+        report.versions_expired += len(sub.expire)
+        _merge(plan, sub)
     apply_plan(tx, tenant, plan, size)
     run_rows(tx, "event_links_insert", tenant,
              [link_row(lk, at) for lk in batch.links if lk.episode_id is None or lk.episode_id not in known], size)
     return report
+
+
+def _followers(tx: ManagedTransaction, tenant: str, moved: dict[str, tuple[Interval, Interval]],
+               batch_links: Sequence[EventLink], state: dict[str, Any], at: datetime, size: int) -> Plan:
+    """Events dated by one this batch re-dated move with it (`versioning.plan_followers`): through the links
+    stored before and the batch's own; `state` holds the current versions read or planned so far."""
+    stored = [decode_link(r, tenant) for part in chunks(sorted(moved), size)
+              for r in run(tx, "event_links_for", tenant=tenant, ids=list(part))]
+    links = [lk for lk in [*stored, *batch_links] if lk.type is LinkType.DATED_BY and lk.target_id in moved]
+    unread = {lk.source_id for lk in links} - set(state)
+    if unread:
+        lock(tx, tenant, set(), unread, size)
+        state.update(current(tx, tenant, sorted(unread), size))
+    return plan_followers(moved, links, {i: v for i, v in state.items() if isinstance(v, Event)}, at)
 
 
 def audit(tx: ManagedTransaction, tenant: str, actor: str, action: str, reason: str,

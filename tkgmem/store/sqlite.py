@@ -35,6 +35,7 @@ from tkgmem.model import (
     Fact,
     FactInput,
     FactQuery,
+    LinkType,
     SearchHit,
     Span,
     Stats,
@@ -53,7 +54,7 @@ from tkgmem.store.sqlite_fts import FullTextSearch
 from tkgmem.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from tkgmem.store.sqlite_vectors import VectorCache
 from tkgmem.store.vector_index import top_k
-from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event
+from tkgmem.store.versioning import FactPlanner, Plan, plan_entity, plan_event, plan_followers
 from tkgmem.store.views import changes_from, diff_versions, timeline_items
 from tkgmem.temporal import Basis, Interval, ResolvedBasis, utcnow
 
@@ -317,18 +318,38 @@ class SQLiteStore:
                 report.facts_unchanged += planner.plan.unchanged
                 report.versions_expired += len(planner.plan.expire)
                 self._apply(conn, tenant, planner.plan)
+            moved: dict[str, tuple[Interval, Interval]] = {}
             for event in (e for e in batch.events if new(e)):
                 current = self._current(conn, tenant, event.lineage_id)
                 sub = plan_event(current, event.model_copy(update={"tenant": tenant}), at)  # type: ignore[arg-type]
                 report.events_added += 1 if current is None else 0
                 report.versions_expired += len(sub.expire)
+                moved.update(sub.moved)
                 self._apply(conn, tenant, sub)
             conn.executemany(
                 "INSERT OR IGNORE INTO links VALUES (?, ?, ?, ?, ?, ?)",
                 [(tenant, lk.source_id, lk.target_id, lk.type.value, to_us(lk.recorded_at or at), lk.episode_id)
                  for lk in batch.links if lk.episode_id is None or lk.episode_id not in known],
             )
+            if moved:
+                report.versions_expired += self._follow(conn, tenant, moved, at)
         return report
+
+    def _follow(self, conn: sqlite3.Connection, tenant: str, moved: dict[str, tuple[Interval, Interval]],
+                at: datetime) -> int:
+        """Events dated by one this batch re-dated move with it; returns the versions expired."""
+        links: list[EventLink] = []
+        for chunk in _chunks(list(moved), 400):
+            marks = ",".join("?" * len(chunk))
+            links += [EventLink(tenant=tenant, source_id=r[0], target_id=r[1], type=LinkType.DATED_BY)
+                      for r in conn.execute(f"SELECT source_id, target_id FROM links WHERE tenant = ? AND "
+                                            f"target_id IN ({marks}) AND type = ?",
+                                            [tenant, *chunk, LinkType.DATED_BY.value])]
+        current = {lk.source_id: v for lk in links
+                   if isinstance(v := self._current(conn, tenant, lk.source_id), Event)}
+        sub = plan_followers(moved, links, current, at)
+        self._apply(conn, tenant, sub)
+        return len(sub.expire)
 
     def _insert_episodes(self, conn: sqlite3.Connection, tenant: str, episodes: list[Episode], at: datetime,
                          embeddings: dict[str, list[float]]) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from tkgmem.errors import ConflictError
-from tkgmem.model import Entity, Event, Fact, FactInput, Span, stable_id
+from tkgmem.model import Entity, Event, EventLink, Fact, FactInput, LinkType, Span, followed, stable_id
 from tkgmem.relations import RelationRegistry
 from tkgmem.temporal import Granularity, Interval
 
@@ -47,6 +47,7 @@ class Plan:
     insert: list[Fact | Entity | Event] = field(default_factory=list)
     unchanged: int = 0
     provenance: list[tuple[str, Span]] = field(default_factory=list)  # (lineage_id, span) to link
+    moved: dict[str, tuple[Interval, Interval]] = field(default_factory=dict)  # event lineage -> (old, new) valid
 
     def expire_version(self, v: Fact | Entity | Event, at: datetime) -> None:
         if at < v.recorded_at:
@@ -249,7 +250,27 @@ def plan_event(current: Event | None, incoming: Event, at: datetime) -> Plan:
     participants = tuple(dict.fromkeys(current.participants + incoming.participants))
     plan.insert.append(_successor(current, at, "update", valid=incoming.valid, modality=incoming.modality,
                                   participants=participants))
+    if incoming.valid != current.valid:
+        plan.moved[current.lineage_id] = (current.valid, incoming.valid)
     return plan
 
 
-__all__ = ["FactPlanner", "Granularity", "Plan", "fact_lineage_id", "plan_entity", "plan_event", "version_id"]
+def plan_followers(moved: dict[str, tuple[Interval, Interval]], links: Iterable[EventLink],
+                   current: dict[str, Event], at: datetime) -> Plan:
+    """Events dated by a re-dated event follow it ("We moved last month, so I relocated with the team", then
+    "we moved in July, not August": the relocation moves to July too). `links` may hold any links; `current`
+    maps the dated events' lineages to their current versions."""
+    plan = Plan()
+    for link in links:
+        follower = current.get(link.source_id)
+        if link.type is not LinkType.DATED_BY or link.target_id not in moved or follower is None:
+            continue
+        valid = followed(follower.valid, *moved[link.target_id])
+        if valid is not None and follower.version_id not in plan.expire:
+            plan.expire_version(follower, at)
+            plan.insert.append(_successor(follower, at, "redated", valid=valid))
+    return plan
+
+
+__all__ = ["FactPlanner", "Granularity", "Plan", "fact_lineage_id", "plan_entity", "plan_event", "plan_followers",
+           "version_id"]
