@@ -119,6 +119,96 @@ def test_weeks_of_a_month_are_counted_from_its_first_day(text: str, expected: tu
     assert span(one(text)) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We went out the day after my birthday on 3 May.", ("2023-05-04", "2023-05-05")),
+        ("I met her two days after the concert on May 3rd.", ("2023-05-05", "2023-05-06")),
+        ("We flew home the day after the conference in Lisbon on 14 April.", ("2023-04-15", "2023-04-16")),
+        ("She called the day before her interview on Friday.", ("2023-05-04", "2023-05-05")),  # Friday 5 May
+    ],
+)
+def test_before_and_after_something_dated_right_after_its_name(text: str, expected: tuple[str, str]) -> None:
+    m = one(text)
+    assert span(m) == expected and text[m.start:m.end] == m.text and m.text.startswith(("the", "two"))
+
+
+def test_a_day_after_a_clause_break_belongs_to_something_else() -> None:
+    found = find_times("I left the day after the party, and met Bob on 3 May.", REF,
+                       context=[one("We had a party on 1 May.")])
+    assert [(m.text, span(m)) for m in found] == [("the day after", ("2023-05-02", "2023-05-03")),
+                                                  ("on 3 May", ("2023-05-03", "2023-05-04"))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "granularity"),
+    [
+        ("We moved there in late 2019.", ("2019-09-01", "2020-01-01"), "month"),  # as "the end of 2019"
+        ("Early 2020 was hard.", ("2020-01-01", "2020-04-01"), "month"),  # as "the beginning of 2020"
+        ("I started in mid-2021.", ("2021-04-01", "2021-09-01"), "month"),  # what lies between
+        ("We met late last year.", ("2022-09-01", "2023-01-01"), "month"),
+        ("I saw it in the middle of April.", ("2023-04-11", "2023-04-21"), "day"),  # ten days of a month
+        ("It ended early last month.", ("2023-04-01", "2023-04-11"), "day"),
+        ("We went on the first weekend of May.", ("2023-05-06", "2023-05-08"), "day"),  # its first Saturday
+        ("We went during the first weekend of August 2022.", ("2022-08-06", "2022-08-08"), "day"),
+        ("It rained the last weekend of April.", ("2023-04-29", "2023-05-01"), "day"),
+        ("We sailed the second weekend in April.", ("2023-04-08", "2023-04-10"), "day"),
+    ],
+)
+def test_parts_of_a_year_or_month_and_weekends_of_a_month(text: str, expected: tuple[str, str],
+                                                          granularity: str) -> None:
+    m = one(text)
+    assert span(m) == expected and m.interval.granularity.value == granularity
+
+
+@pytest.mark.parametrize(("part", "duckling"), [("early", "the beginning of"), ("late", "the end of")])
+def test_early_and_late_read_as_the_beginning_and_end(part: str, duckling: str) -> None:
+    for period in ("2019", "May"):
+        assert one(f"It was {part} {period}.").interval == one(f"It was {duckling} {period}.").interval
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We saved a lot in the first half of 2021.", ("2021-01-01", "2021-07-01")),
+        ("Sales fell in the last quarter of last year.", ("2022-10-01", "2023-01-01")),
+        ("Revenue grew in Q3 2022.", ("2022-07-01", "2022-10-01")),
+        ("The plan covers H2 2024.", ("2024-07-01", "2025-01-01")),
+        ("I grew up in the 90s.", ("1990-01-01", "2000-01-01")),  # the latest such decade by now
+        ("It was built in the late 1980s.", ("1987-01-01", "1990-01-01")),
+        ("The house dates from the 1800s.", ("1800-01-01", "1900-01-01")),  # a century
+        ("We lived there from 2018 to 2020.", ("2018-01-01", "2021-01-01")),  # both years whole
+        ("I worked there between 2015 and 2017.", ("2015-01-01", "2018-01-01")),
+        ("We went in the summer of '19.", ("2019-06-01", "2019-09-01")),
+        ("It got busy at the start of the year.", ("2023-01-01", "2023-04-01")),  # as "the beginning of"
+    ],
+)
+def test_halves_quarters_decades_and_spans_of_years(text: str, expected: tuple[str, str]) -> None:
+    m = one(text)
+    assert span(m) == expected and text[m.start:m.end] == m.text
+
+
+def test_an_age_is_not_a_decade() -> None:
+    assert find_times("She was in her 20s and I was in my late 30s.", REF) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I went home over Easter.", ("2023-04-09", "2023-04-10")),  # this year's Easter, which moved
+        ("We were in Rome at Christmas.", ("2022-12-25", "2022-12-26")),
+        ("I saw her on 5/3.", ("2023-05-03", "2023-05-04")),
+        ("We will fly home at Christmas.", ("2023-12-25", "2023-12-26")),  # the future keeps the next one
+    ],
+)
+def test_a_named_day_told_of_the_past_is_its_last_occurrence(text: str, expected: tuple[str, str]) -> None:
+    assert span(one(text)) == expected
+
+
+def test_late_and_early_without_a_time_are_not_times() -> None:
+    assert find_times("Sorry I'm late, may I come in? I woke up early.", REF) == []
+
+
 def test_a_stated_time_wins_over_an_earlier_mention() -> None:
     found = find_times("We flew to Rome on April 20. The week before 16 November 2022 I was sick.", REF)
     assert [span(m) for m in found] == [("2023-04-20", "2023-04-21"), ("2022-11-09", "2022-11-16")]

@@ -104,7 +104,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("weekend", re.compile(r"\b(last|this past|past|this|next|the|over the)\s+weekend\b", re.IGNORECASE)),
     ("season", re.compile(
         r"\b(?:(last|this|next|past|this past|early|late)\s+)?(summer|winter|spring|fall|autumn)"
-        r"(?:\s+(?:of\s+)?((?:1[89]|20)\d{2}))?\b", re.IGNORECASE)),
+        r"(?:\s+(?:of\s+)?((?:1[89]|20)\d{2}|['’]\d{2}))?\b", re.IGNORECASE)),
     ("day_range", re.compile(
         r"\b(?:between\s+)?(" + _MONTH_RE + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|and|until)\s*"
         r"(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+((?:1[89]|20)\d{2}))?\b", re.IGNORECASE)),
@@ -114,6 +114,21 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("week_of_month", re.compile(
         r"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+of\s+(" + _MONTH_RE
         + r")\b(?:,?\s+((?:1[89]|20)\d{2})\b)?", re.IGNORECASE)),
+    ("weekend_of_month", re.compile(
+        r"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+weekend\s+(?:of|in)\s+(" + _MONTH_RE
+        + r")\b(?:,?\s+((?:1[89]|20)\d{2})\b)?", re.IGNORECASE)),
+    ("part_of", re.compile(
+        r"\b(?:(?:in|at|during)\s+)?(?:the\s+)?(early|mid|middle\s+of|late|start\s+of)[\s-]*(?:(?:1[89]|20)\d{2}|"
+        r"(?:last|this|next|the)\s+(?:year|month)|" + _MONTH_RE + r"(?:,?\s+(?:1[89]|20)\d{2})?)\b", re.IGNORECASE)),
+    ("half_or_quarter", re.compile(
+        r"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+(half|quarter)\s+of\s+(?:the\s+)?"
+        r"((?:1[89]|20)\d{2}|(?:last|this|next)\s+year|year)\b|\b([QH])([1-4])\s*((?:1[89]|20)\d{2})\b",
+        re.IGNORECASE)),
+    ("decade", re.compile(
+        r"\b(the\s+)?(?:(early|mid|late)[\s-]+)?['’]?(\d{2}|(?:1[89]|20)\d{2})s\b", re.IGNORECASE)),
+    ("year_range", re.compile(
+        r"\b(?:from|between)\s+((?:1[89]|20)\d{2})\s*(?:to|and|until|till|through|-|–)\s*((?:1[89]|20)\d{2})\b",
+        re.IGNORECASE)),
     ("set", re.compile(
         r"\b(?:every|each)\s+(?:other\s+)?(day|morning|evening|night|week|weekend|month|year|summer|winter|"
         r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
@@ -158,12 +173,28 @@ def _shift(iv: Interval, g: G, n: int) -> Interval:
     return Interval.granule(step(base, g, n), g)
 
 
+def _years(first: int, end: int) -> Interval:
+    """Whole years from `first` up to (not including) `end`."""
+    return Interval(start=datetime(first, 1, 1, tzinfo=UTC), end=datetime(end, 1, 1, tzinfo=UTC),
+                    start_granularity=G.YEAR, end_granularity=G.YEAR)
+
+
 def _season(start_month: int, year: int) -> Interval:
     start = datetime(year, start_month, 1, tzinfo=UTC)
     return Interval.granule(start, G.SEASON)
 
 
 _BEFORE_LAST = re.compile(r"\s+last\b", re.IGNORECASE)
+# between "the day after" and "on 3 May": the name of what is counted from ("my birthday", "the party")
+_NAMED_THING = re.compile(r"\s+(?:[\w'’-]+\s+){0,4}[\w'’-]+\s+")
+_CLAUSE_WORDS = frozenset({"and", "but", "or", "then", "so", "because", "until", "till", "since", "when", "while",
+                           "before", "after", "which", "that"})
+# early / mid / late parts of a year and of a month, read as Duckling reads "the beginning of" and "the end of"
+# them, so that either wording gives the same range: a year's first three months and its last four (and the
+# five between), a month's first ten days, the ten after, and the rest
+_PART = {"early": 0, "start of": 0, "mid": 1, "middle of": 1, "late": 2}
+_YEAR_PARTS = ((0, 3), (3, 8), (8, 12))  # months from the year's start
+_ORDINAL = {"fir": 0, "1st": 0, "sec": 1, "2nd": 1, "thi": 2, "3rd": 2}  # "fourth" / "4th": 3; "last" apart
 _OF = re.compile(r"\s+of\s+", re.IGNORECASE)
 
 
@@ -205,7 +236,7 @@ class _Rules:
         reads the whole phrase as one span; the part after the rule's match is the anchor."""
         span = max((e for e in self.explicit if e.start < m.end() < e.end), key=lambda e: e.end, default=None)
         if span is None:
-            return None
+            return self._day_of_named(m)
         tail = self.text[m.end():span.end]
         lead = len(tail) - len(tail.lstrip())
         hits = [h for h in _duck_parse(tail, self.ref) if h.get("dim") == "time" and int(h["start"]) <= lead]
@@ -214,6 +245,18 @@ class _Rules:
             return None
         body = tail[int(best["start"]):int(best["end"])]
         return _debias(body, iv, self.ref, _prefer(self.text, m.start(), span.end)), m.end() + int(best["end"])
+
+    def _day_of_named(self, m: re.Match[str]) -> tuple[Interval, int] | None:
+        """"The day after my birthday on 3 May", "two days after the party on Friday": what the phrase counts
+        from is named in a few words, then dated with "on" and a day. A clause break or a conjunction in
+        between ("the day after, and on 3 May ...") means the day belongs to something else."""
+        nxt = min((e for e in self.explicit if e.start >= m.end()), key=lambda e: e.start, default=None)
+        if nxt is None or not nxt.text.casefold().startswith("on ") or nxt.interval.granularity is not G.DAY:
+            return None
+        gap = self.text[m.end():nxt.start]
+        if not _NAMED_THING.fullmatch(gap) or not _CLAUSE_WORDS.isdisjoint(gap.casefold().split()):
+            return None
+        return nxt.interval, nxt.end
 
     def run(self) -> list[TimeMention]:
         hits: list[tuple[int, int, str, re.Match[str]]] = []
@@ -355,7 +398,9 @@ class _Rules:
         which = (m.group(1) or "").casefold()
         start_month = _SEASON_START[m.group(2).casefold()]
         if m.group(3):
-            year = int(m.group(3))
+            year = int(m.group(3).lstrip("'’"))
+            if year < 100:  # "the summer of '19": the latest such year by now
+                year += 2000 if 2000 + year <= self.ref.year else 1900
             # "winter 2022" starts in December 2022 under meteorological seasons.
             return self._mk(m, _season(start_month, year), relative=False)
         current = floor(self.ref, G.SEASON)
@@ -420,22 +465,114 @@ class _Rules:
         month = _MONTHS.get(m.group(2).casefold())
         if month is None:
             return None
-        year = int(m.group(3)) if m.group(3) else self.ref.year
-        if not m.group(3):
-            tense = _prefer(self.text, m.start(), m.end())
-            if tense == "past" and month > self.ref.month:
-                year -= 1
-            elif tense == "future" and month < self.ref.month:
-                year += 1
-        first = datetime(year, month, 1, tzinfo=UTC)
+        first = datetime(self._month_year(m, month, m.group(3)), month, 1, tzinfo=UTC)
         which = m.group(1).casefold()[:3]
         if which == "las":
             start = step(first, G.MONTH, 1) - timedelta(days=7)
         else:
-            start = first + timedelta(days=7 * ({"fir": 0, "1st": 0, "sec": 1, "2nd": 1, "thi": 2, "3rd": 2}
-                                                .get(which, 3)))
+            start = first + timedelta(days=7 * _ORDINAL.get(which, 3))
         iv = Interval(start=start, end=start + timedelta(days=7), start_granularity=G.DAY, end_granularity=G.DAY)
         return self._mk(m, iv, relative=m.group(3) is None)
+
+    def _month_year(self, m: re.Match[str], month: int, year: str | None) -> int:
+        """The year of a month named without one: this year's, or the nearest one in the clause's tense."""
+        if year:
+            return int(year)
+        tense = _prefer(self.text, m.start(), m.end())
+        if tense == "past" and month > self.ref.month:
+            return self.ref.year - 1
+        if tense == "future" and month < self.ref.month:
+            return self.ref.year + 1
+        return self.ref.year
+
+    def _weekend_of_month(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        """"The first weekend of August": the month's first Saturday and the Sunday after; the last weekend
+        is the one of its last Saturday."""
+        month = _MONTHS.get(m.group(2).casefold())
+        if month is None:
+            return None
+        first = datetime(self._month_year(m, month, m.group(3)), month, 1, tzinfo=UTC)
+        which = m.group(1).casefold()[:3]
+        saturday = first + timedelta(days=(5 - first.weekday()) % 7)
+        if which == "las":
+            while step(first, G.MONTH, 1) - saturday > timedelta(days=7):
+                saturday += timedelta(days=7)
+        else:
+            saturday += timedelta(days=7 * _ORDINAL.get(which, 3))
+        iv = Interval(start=saturday, end=saturday + timedelta(days=2), start_granularity=G.DAY,
+                      end_granularity=G.DAY)
+        return self._mk(m, iv, relative=m.group(3) is None)
+
+    def _part_of(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        """"Late 2019", "early last year", "the middle of May": the start, middle or end of a year or month."""
+        part = _PART[" ".join(m.group(1).casefold().split())]
+        rest = " ".join(self.text[m.end(1):m.end()].strip(" -").casefold().split())
+        year = _YEAR.search(rest)
+        if rest.endswith(("year", "month")):
+            g = G.YEAR if rest.endswith("year") else G.MONTH
+            shift = {"last": -1, "this": 0, "the": 0, "next": 1}[rest.split()[0]]
+            start = step(floor(self.ref, g), g, shift)
+        elif year is not None and year.start() == 0:
+            g, start = G.YEAR, datetime(int(year.group()), 1, 1, tzinfo=UTC)
+        else:
+            word = rest.split()[0].strip(",")
+            month = _MONTHS.get(word)
+            if month is None or "may" in self.text[m.end(1):m.end()]:  # "it's late, may I ...": a verb
+                return None
+            g = G.MONTH
+            start = datetime(self._month_year(m, month, year.group() if year else None), month, 1, tzinfo=UTC)
+        if g is G.YEAR:
+            lo, hi = (step(start, G.MONTH, n) for n in _YEAR_PARTS[part])
+            iv = Interval(start=lo, end=hi, start_granularity=G.MONTH, end_granularity=G.MONTH)
+        else:
+            lo = start + timedelta(days=10 * part)
+            hi = step(start, G.MONTH, 1) if part == 2 else lo + timedelta(days=10)
+            iv = Interval(start=lo, end=hi, start_granularity=G.DAY, end_granularity=G.DAY)
+            # "late May" told on 8 May is last year's, as Duckling's "the end of May" is
+            iv = _debias(m.group(0), iv, self.ref, _prefer(self.text, m.start(), m.end()))
+        return self._mk(m, iv, kind="range", relative=not year)
+
+    def _half_or_quarter(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        """"The first half of 2021", "the last quarter of this year", "Q3 2022", "H1 2022"."""
+        if m.group(4):
+            size, n, year_text = (6 if m.group(4).upper() == "H" else 3), int(m.group(5)), m.group(6)
+            if size == 6 and n > 2:
+                return None
+        else:
+            size = 6 if m.group(2).casefold() == "half" else 3
+            which = m.group(1).casefold()[:3]
+            n = 12 // size if which == "las" else _ORDINAL.get(which, 3) + 1
+            year_text = m.group(3).casefold()
+            if n > 12 // size:
+                return None
+        if _YEAR.fullmatch(year_text):
+            start = datetime(int(year_text), 1, 1, tzinfo=UTC)
+        else:
+            shift = {"last": -1, "next": 1}.get(year_text.split()[0], 0)
+            start = step(floor(self.ref, G.YEAR), G.YEAR, shift)
+        lo = step(start, G.MONTH, size * (n - 1))
+        iv = Interval(start=lo, end=step(lo, G.MONTH, size), start_granularity=G.MONTH, end_granularity=G.MONTH)
+        return self._mk(m, iv, kind="range", relative=not _YEAR.fullmatch(year_text))
+
+    def _decade(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        """"The 90s", "the late 1980s", "the 1800s" (a century); "in my 20s" is an age, not a time."""
+        digits = m.group(3)
+        if not digits.endswith("0") or (len(digits) == 2 and not m.group(1)):
+            return None
+        if len(digits) == 2:
+            start_year = 2000 + int(digits) if 2000 + int(digits) <= self.ref.year else 1900 + int(digits)
+        else:
+            start_year = int(digits)
+        length = 100 if len(digits) == 4 and digits.endswith("00") and start_year < 2000 else 10
+        lo, hi = {"early": (0, 4), "mid": (4, 7), "late": (7, 10)}.get((m.group(2) or "").casefold(), (0, 10))
+        if length == 100:
+            lo, hi = lo * 10, hi * 10
+        return self._mk(m, _years(start_year + lo, start_year + hi), kind="range", relative=False)
+
+    def _year_range(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
+        """"From 2018 to 2020": both years whole (Duckling leaves the end open)."""
+        first, last = int(m.group(1)), int(m.group(2))
+        return self._mk(m, _years(first, last + 1), kind="range", relative=False) if last >= first else None
 
     def _set(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         return self._mk(m, Interval(), kind="set")
@@ -698,7 +835,24 @@ def _debias(body: str, iv: Interval, ref: datetime, prefer: Prefer) -> Interval:
         while out.start is not None and out.start >= today_end:
             out = _shift_years(out, -1)
         return out
+    if _CALENDAR_NAME.search(body):
+        return _year_before(body, iv, ref, today_end)
     return iv
+
+
+# a day named by the calendar rather than counted from now ("over Easter", "on 5/3"): in a past clause, its last
+# occurrence, not its next one
+_CALENDAR_NAME = re.compile(r"\b(?:christmas|easter|halloween|thanksgiving|new year|valentine)|\b\d{1,2}/\d{1,2}\b",
+                            re.IGNORECASE)
+
+
+def _year_before(body: str, iv: Interval, ref: datetime, today_end: datetime) -> Interval:
+    """The occurrence a year earlier, read again from a reference a year back (Easter moves), when it has begun by
+    now; else `iv` as it was."""
+    hits = [h for h in _duck_parse(body, ref - timedelta(days=365)) if h.get("dim") == "time"]
+    best = max(hits, key=lambda h: int(h["end"]) - int(h["start"]), default=None)
+    earlier = _value_interval(best["value"]) if best is not None else None
+    return earlier if earlier is not None and earlier.start is not None and earlier.start < today_end else iv
 
 
 def _shift_days(iv: Interval, days: int) -> Interval:
