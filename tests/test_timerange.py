@@ -44,6 +44,12 @@ def days(iv: Interval | None) -> tuple[str | None, str | None]:
     ("What did Molly do in just 19 days after 12:00 am, May 23, 2022", "2022-05-23", "2022-06-11"),
     # a length of time is not a date
     ("During Fahim's challenge to finish 52 books in a year, what did Muhhamed read", None, "2025-07-17"),
+    # a leading clause counted from is a premise when the question proper names its own time
+    ("After the snake incident in June 2023, what was the first event Tom experienced in July 2023",
+     "2023-07-01", "2023-07-31"),
+    ("After John's truck broke down in March 2021, what did he buy", "2021-03-01", "2021-03-31"),
+    # a season word naming a kind of thing is not a time: the stated date is the range
+    ("What did Akib do during his winter fishing trip on January 15, 2024", "2024-01-15", "2024-01-15"),
 ])
 def test_explicit_ranges(question: str, start: str | None, end: str | None) -> None:
     assert days(question_range(question, NOW).interval) == (start, end)

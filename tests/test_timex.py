@@ -188,6 +188,15 @@ def test_halves_quarters_decades_and_spans_of_years(text: str, expected: tuple[s
     assert span(m) == expected and text[m.start:m.end] == m.text
 
 
+def test_a_season_word_is_a_time_unless_it_names_a_kind_of_thing() -> None:
+    text = "I ate spring rolls and fell asleep, my fall was bad. Summer was long. We met in the fall."
+    assert [m.text for m in find_times(text, REF)] == ["Summer", "fall"]
+    assert find_times("We went to summer camp before I fall asleep on a cold winter day.", REF) == []
+    assert find_times("My kids are so excited about summer break! The autumn colors are lovely.", REF) == []
+    assert find_times("I have to adjust my sleep schedule after winter break.", REF) == []
+    assert [m.text for m in find_times("I had an awesome summer with my friends.", REF)] == ["summer"]
+
+
 def test_an_age_is_not_a_decade() -> None:
     assert find_times("She was in her 20s and I was in my late 30s.", REF) == []
 

@@ -179,6 +179,35 @@ def _years(first: int, end: int) -> Interval:
                     start_granularity=G.YEAR, end_granularity=G.YEAR)
 
 
+# A season word alone is a time unless another word makes it a kind of thing or an action: a word right after it
+# ("summer break", "a winter day", "spring rolls", "I fall asleep"), or for "fall" and "spring", which are verbs and
+# nouns too, no word before it that marks a time ("in the fall", "that spring", "Fall was long."). Modifiers
+# ("last summer") and years ("winter 2022") always make it a time.
+_SEASON_MARK = re.compile(r"(?:\b(?:in|during|over|the|this|that|last|next|past|early|late|by|until|till|since|"
+                          r"before|after|of|all|through|throughout|for)\s+|^\s*|[.!?]\s+)$", re.IGNORECASE)
+# Duckling's reading of a season word with only prepositions or an article before it ("after winter [break]")
+_BARE_SEASON = re.compile(r"\s*(?:(?:about|around|after|before|since|until|till|in|during|for|over|by|the)\s+)*"
+                          r"(summer|winter|spring|fall|autumn)\s*", re.IGNORECASE)
+_NEXT_WORD = re.compile(r"\s*([a-z]+)\b")
+_NOT_A_NOUN = frozenset({
+    "with", "in", "at", "on", "of", "and", "or", "but", "was", "is", "were", "has", "had", "have", "will", "would",
+    "we", "i", "you", "he", "she", "they", "it", "when", "while", "before", "after", "until", "till", "to", "for",
+    "from", "by", "so", "because", "the", "a", "an", "this", "that", "my", "our", "your", "his", "her", "their",
+    "too", "also", "again", "then", "there", "here", "if", "as", "already", "yet", "though", "although", "since",
+    "are", "be", "been", "seems", "feels", "looks", "comes", "came", "went", "goes", "ended", "started",
+})
+
+
+def _season_is_time(text: str, start: int, end: int) -> bool:
+    """Whether the bare season word at `text[start:end]` names a time (see `_SEASON_MARK`)."""
+    nxt = _NEXT_WORD.match(text, end)
+    if nxt is not None and nxt.group(1) not in _NOT_A_NOUN:
+        return False
+    if text[start:end].casefold() in ("fall", "spring"):
+        return _SEASON_MARK.search(text[:start]) is not None
+    return True
+
+
 def _season(start_month: int, year: int) -> Interval:
     start = datetime(year, start_month, 1, tzinfo=UTC)
     return Interval.granule(start, G.SEASON)
@@ -396,6 +425,8 @@ class _Rules:
 
     def _season(self, m: re.Match[str], found: list[TimeMention]) -> TimeMention | None:
         which = (m.group(1) or "").casefold()
+        if not which and not m.group(3) and not _season_is_time(self.text, m.start(2), m.end(2)):
+            return None
         start_month = _SEASON_START[m.group(2).casefold()]
         if m.group(3):
             year = int(m.group(3).lstrip("'’"))
@@ -903,6 +934,9 @@ def find_times(
             continue
         if body.islower() and body in _MONTHS:  # "may", "march", "sat" as words
             continue
+        bare = _BARE_SEASON.fullmatch(body)
+        if bare is not None and not _season_is_time(text, start + bare.start(1), start + bare.end(1)):
+            continue  # "spring rolls", "fall asleep", "excited about summer break"
         try:
             iv = _value_interval(hit["value"])
             if iv is None:

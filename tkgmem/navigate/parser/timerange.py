@@ -124,14 +124,18 @@ def _present(clause: str) -> bool:
     return not _PAST_VERB.search(_PARTICIPLE.sub(" ", clause))
 
 
-_COND_HEAD = re.compile(r"^\s*(?:if|assuming|given\s+that|suppose|supposing)\b.*?,\s*(?=(?:what|which|who|whom|how|"
-                        r"where|when|did|does|do|was|were|is|are|has|have)\b)", re.I | re.S)
+# a leading condition or anchoring clause ("If X did Y on May 3, ...", "After the move in June, ...")
+_COND_HEAD = re.compile(r"^\s*(?:if|assuming|given\s+that|suppose|supposing|after|before|since|following|once)\b.*?,"
+                        r"\s*(?=(?:what|which|who|whom|how|where|when|did|does|do|was|were|is|are|has|have)\b)",
+                        re.I | re.S)
 _COND_TAIL = re.compile(r",\s*(?:if|assuming|given\s+that)\b", re.I)
 
 
 def _main_clause(q: str) -> tuple[int, int]:
     """Where the question proper lies, without a leading or trailing condition ("If X did Y on May 3, what
-    ...", "... between A and B, if X did Y on C"): the condition's dates are premises, not the range asked."""
+    ...", "... between A and B, if X did Y on C") or a leading clause it is counted from ("After the move in
+    June, what did X do in July?"): their dates are premises, not the range asked, when the question proper
+    names a time of its own."""
     lo = 0
     head = _COND_HEAD.match(q)
     if head:
