@@ -197,8 +197,9 @@ def test_a_season_word_is_a_time_unless_it_names_a_kind_of_thing() -> None:
     assert [m.text for m in find_times("I had an awesome summer with my friends.", REF)] == ["summer"]
 
 
-def test_an_age_is_not_a_decade() -> None:
+def test_an_age_or_a_temperature_is_not_a_decade() -> None:
     assert find_times("She was in her 20s and I was in my late 30s.", REF) == []
+    assert find_times("The weather was in the 80s, it was hot.", REF) == []
 
 
 @pytest.mark.parametrize(

@@ -223,17 +223,23 @@ _CLAUSE_WORDS = frozenset({"and", "but", "or", "then", "so", "because", "until",
 # five between), a month's first ten days, the ten after, and the rest
 _PART = {"early": 0, "start of": 0, "mid": 1, "middle of": 1, "late": 2}
 _YEAR_PARTS = ((0, 3), (3, 8), (8, 12))  # months from the year's start
+_TEMPERATURE = re.compile(r"\b(?:degrees?|temperatures?|temps?|weather|hot|cold|warm|cool|chilly|freezing|"
+                          r"fahrenheit|celsius|humid)\b|°", re.IGNORECASE)
 _ORDINAL = {"fir": 0, "1st": 0, "sec": 1, "2nd": 1, "thi": 2, "3rd": 2}  # "fourth" / "4th": 3; "last" apart
 _OF = re.compile(r"\s+of\s+", re.IGNORECASE)
 
 
-def _prefer(text: str, start: int, end: int) -> Prefer:
-    """Tense of the clause around a mention: future cues win, else past (dialogue mostly reports)."""
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around `text[start:end]`, without it."""
     left = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start)) + 1
     rights = [i for i in (text.find(".", end), text.find("!", end), text.find("?", end)) if i >= 0]
     right = min(rights) if rights else len(text)
-    sentence = text[left:start] + " " + text[end:right]
-    if _FUTURE_CUE.search(sentence):
+    return text[left:start] + " " + text[end:right]
+
+
+def _prefer(text: str, start: int, end: int) -> Prefer:
+    """Tense of the clause around a mention: future cues win, else past (dialogue mostly reports)."""
+    if _FUTURE_CUE.search(_sentence(text, start, end)):
         return "future"
     return "past"
 
@@ -590,6 +596,8 @@ class _Rules:
         digits = m.group(3)
         if not digits.endswith("0") or (len(digits) == 2 and not m.group(1)):
             return None
+        if len(digits) == 2 and _TEMPERATURE.search(_sentence(self.text, m.start(), m.end())):
+            return None  # "it was in the 80s all week": degrees
         if len(digits) == 2:
             start_year = 2000 + int(digits) if 2000 + int(digits) <= self.ref.year else 1900 + int(digits)
         else:
