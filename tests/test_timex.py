@@ -192,9 +192,11 @@ def test_a_season_word_is_a_time_unless_it_names_a_kind_of_thing() -> None:
     text = "I ate spring rolls and fell asleep, my fall was bad. Summer was long. We met in the fall."
     assert [m.text for m in find_times(text, REF)] == ["Summer", "fall"]
     assert find_times("We went to summer camp before I fall asleep on a cold winter day.", REF) == []
-    assert find_times("My kids are so excited about summer break! The autumn colors are lovely.", REF) == []
-    assert find_times("I have to adjust my sleep schedule after winter break.", REF) == []
+    assert find_times("I got a summer job. The autumn colors are lovely.", REF) == []
     assert [m.text for m in find_times("I had an awesome summer with my friends.", REF)] == ["summer"]
+    # a part of the season, or what filled it, leaves it a time
+    for text in ("My kids are excited about summer break!", "I spent the summer hiking.", "Long winter nights."):
+        assert [m.interval.granularity.value for m in find_times(text, REF)] == ["season"], text
 
 
 def test_an_age_or_a_temperature_is_not_a_decade() -> None:

@@ -179,8 +179,9 @@ def _years(first: int, end: int) -> Interval:
                     start_granularity=G.YEAR, end_granularity=G.YEAR)
 
 
-# A season word alone is a time unless another word makes it a kind of thing or an action: a word right after it
-# ("summer break", "a winter day", "spring rolls", "I fall asleep"), or for "fall" and "spring", which are verbs and
+# A season word alone is a time unless another word makes it a kind of thing or an action: a noun right after it
+# ("spring rolls", "a summer job", "autumn colors", "I fall asleep"; not a part of the season, "summer break",
+# "winter nights", nor what filled it, "the summer hiking"), or for "fall" and "spring", which are verbs and
 # nouns too, no word before it that marks a time ("in the fall", "that spring", "Fall was long."). Modifiers
 # ("last summer") and years ("winter 2022") always make it a time.
 _SEASON_MARK = re.compile(r"(?:\b(?:in|during|over|the|this|that|last|next|past|early|late|by|until|till|since|"
@@ -195,17 +196,19 @@ _NOT_A_NOUN = frozenset({
     "from", "by", "so", "because", "the", "a", "an", "this", "that", "my", "our", "your", "his", "her", "their",
     "too", "also", "again", "then", "there", "here", "if", "as", "already", "yet", "though", "although", "since",
     "are", "be", "been", "seems", "feels", "looks", "comes", "came", "went", "goes", "ended", "started",
+    # parts of the season itself
+    "break", "breaks", "vacation", "vacations", "holiday", "holidays", "months", "weeks", "days", "nights",
+    "evenings", "mornings", "weekends", "term", "semester", "season", "solstice", "time",
 })
 
 
 def _season_is_time(text: str, start: int, end: int) -> bool:
     """Whether the bare season word at `text[start:end]` names a time (see `_SEASON_MARK`)."""
+    marked = _SEASON_MARK.search(text[:start]) is not None
     nxt = _NEXT_WORD.match(text, end)
-    if nxt is not None and nxt.group(1) not in _NOT_A_NOUN:
-        return False
-    if text[start:end].casefold() in ("fall", "spring"):
-        return _SEASON_MARK.search(text[:start]) is not None
-    return True
+    if nxt is not None and nxt.group(1) not in _NOT_A_NOUN and not (marked and nxt.group(1).endswith("ing")):
+        return False  # "the summer hiking" is a time, "his winter fishing trip" a kind of trip
+    return marked or text[start:end].casefold() not in ("fall", "spring")
 
 
 def _season(start_month: int, year: int) -> Interval:
