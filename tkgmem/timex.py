@@ -180,8 +180,8 @@ def _years(first: int, end: int) -> Interval:
 
 
 # A season word alone is a time unless another word makes it a kind of thing or an action: a noun right after it
-# ("spring rolls", "a summer job", "autumn colors", "I fall asleep"; not a part of the season, "summer break",
-# "winter nights", nor what filled it, "the summer hiking"), or for "fall" and "spring", which are verbs and
+# ("spring rolls", "a summer job", "autumn colors", "cold winter days", "I fall asleep"; not a part of the
+# season, "summer break", nor what filled it, "the summer hiking"), or for "fall" and "spring", which are verbs and
 # nouns too, no word before it that marks a time ("in the fall", "that spring", "Fall was long."). Modifiers
 # ("last summer") and years ("winter 2022") always make it a time.
 _SEASON_MARK = re.compile(r"(?:\b(?:in|during|over|the|this|that|last|next|past|early|late|by|until|till|since|"
@@ -196,9 +196,8 @@ _NOT_A_NOUN = frozenset({
     "from", "by", "so", "because", "the", "a", "an", "this", "that", "my", "our", "your", "his", "her", "their",
     "too", "also", "again", "then", "there", "here", "if", "as", "already", "yet", "though", "although", "since",
     "are", "be", "been", "seems", "feels", "looks", "comes", "came", "went", "goes", "ended", "started",
-    # parts of the season itself
-    "break", "breaks", "vacation", "vacations", "holiday", "holidays", "months", "weeks", "days", "nights",
-    "evenings", "mornings", "weekends", "term", "semester", "season", "solstice", "time",
+    # a part of the season itself ("cold winter days", in the plural, are any winter's: not a time)
+    "break", "vacation", "holiday", "holidays", "term", "semester", "season", "solstice", "time",
 })
 
 
