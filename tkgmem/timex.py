@@ -190,7 +190,8 @@ _SEASON_MARK = re.compile(r"(?:\b(?:in|during|over|the|this|that|last|next|past|
 _BARE_SEASON = re.compile(r"\s*(?:(?:about|around|after|before|since|until|till|in|during|for|over|by|the)\s+)*"
                           r"(summer|winter|spring|fall|autumn)\s*", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s*([a-z]+)\b")
-_NOT_A_NOUN = frozenset({
+# words after a season word that leave it a time: function words, verbs, and parts of the season
+_KEEPS_A_SEASON_A_TIME = frozenset({
     "with", "in", "at", "on", "of", "and", "or", "but", "was", "is", "were", "has", "had", "have", "will", "would",
     "we", "i", "you", "he", "she", "they", "it", "when", "while", "before", "after", "until", "till", "to", "for",
     "from", "by", "so", "because", "the", "a", "an", "this", "that", "my", "our", "your", "his", "her", "their",
@@ -205,7 +206,7 @@ def _season_is_time(text: str, start: int, end: int) -> bool:
     """Whether the bare season word at `text[start:end]` names a time (see `_SEASON_MARK`)."""
     marked = _SEASON_MARK.search(text[:start]) is not None
     nxt = _NEXT_WORD.match(text, end)
-    if nxt is not None and nxt.group(1) not in _NOT_A_NOUN and not (marked and nxt.group(1).endswith("ing")):
+    if nxt is not None and nxt.group(1) not in _KEEPS_A_SEASON_A_TIME and not (marked and nxt.group(1).endswith("ing")):
         return False  # "the summer hiking" is a time, "his winter fishing trip" a kind of trip
     return marked or text[start:end].casefold() not in ("fall", "spring")
 
